@@ -1,0 +1,8 @@
+# Targets of the CPUID-leaf side of exitprof (included by user/CMakeLists.txt):
+#   exitprof_reasons     exit-reason names (VMX/SVM), libc only
+#   exitprof_leaves      decoding of the 0x4FFFFFFx leaf registers (docs/leaves.md), libc only
+#   exitprof-cpuid       the static guest-side reader
+set(EXITPROF_USER_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+add_library(exitprof_reasons STATIC ${EXITPROF_USER_DIR}/reasons.c)
+target_include_directories(exitprof_reasons PUBLIC ${EXITPROF_USER_DIR})
