@@ -1,0 +1,107 @@
+/* The boot timeline as a table of time bins, and its CSV form.
+ *
+ * A timeline record is one (bin, vcpu, isa, reason) cell: how many exits of that reason
+ * started in that bin on that vCPU, and the exit->entry time they took. The BPF side hands
+ * them over per CPU and unordered; this file merges them, sorts them, widens bins, and
+ * writes/reads the CSV that `exitprof record` produces and `exitprof plot` consumes.
+ *
+ * CSV schema (stable; docs/boot-analysis.md documents it for users), RFC 4180 (CRLF line
+ * ends, header line, a field quoted only if it holds a comma, quote, CR or LF):
+ *
+ *   t_ms,vcpu,isa,reason,reason_name,count,time_ns
+ *
+ *   t_ms         start of the bin, in ms since the VM's first VM-entry (bin * bin width);
+ *                an integer when the bin width is a whole number of ms, else 6 decimals
+ *   vcpu         vcpu_id from the kvm_exit tracepoint
+ *   isa          SVM or VMX (the tracepoint's isa field), "unknown" if the kernel lacks it
+ *   reason       exit code as a decimal integer (VMX basic exit reason, SVM exit code)
+ *   reason_name  exit_reason_format(): e.g. npf, io, UNKNOWN(0x1234)
+ *   count        exits of that reason that began in the bin (> 0 on a data row)
+ *   time_ns      their summed exit->next-entry time in ns (attributed to the bin of the exit)
+ *
+ * Rows are sorted by t_ms, vcpu, isa, reason. Only cells with exits get a row, EXCEPT that
+ * every bin from 0 to the last one appears at least once: a bin in which no vCPU exited
+ * gets one row "t_ms,,,,,0,0" (empty = missing, read as NA/NaN by R and pandas) so that the
+ * time axis has no holes and sums over count/time_ns stay exact.
+ */
+#ifndef EXITPROF_TIMELINE_CSV_H
+#define EXITPROF_TIMELINE_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TL_CSV_HEADER "t_ms,vcpu,isa,reason,reason_name,count,time_ns"
+
+struct tl_record {
+	uint64_t bin;     /* (exit time - first VM-entry) / bin_ns */
+	uint32_t vcpu;
+	uint32_t isa;     /* EXIT_ISA_VMX, EXIT_ISA_SVM, or 0 if unknown */
+	uint32_t reason;
+	uint64_t count;
+	uint64_t time_ns;
+};
+
+struct tl_table {
+	struct tl_record *rows;
+	size_t n, cap;
+	uint64_t bin_ns;  /* bin width; > 0 */
+	int sorted;       /* rows sorted by key and free of duplicate keys */
+};
+
+/* The bin of an exit at time t_ns for a VM whose first VM-entry was at first_ns (both
+ * CLOCK_MONOTONIC ns): bins are half-open [k*bin_ns, (k+1)*bin_ns). An exit stamped before the
+ * first entry (another vCPU's clock skew) goes to bin 0. The BPF side uses the same rule. */
+static inline uint64_t tl_bin_of(uint64_t t_ns, uint64_t first_ns, uint64_t bin_ns)
+{
+	return t_ns <= first_ns ? 0 : (t_ns - first_ns) / bin_ns;
+}
+
+/* An empty table with the given bin width (> 0). */
+void tl_table_init(struct tl_table *t, uint64_t bin_ns);
+void tl_table_free(struct tl_table *t);
+
+/* Appends a record; records with the same key are summed by tl_table_merge().
+ * Records with count == 0 and time_ns == 0 are ignored. Returns 0, or -1 on ENOMEM. */
+int tl_table_add(struct tl_table *t, const struct tl_record *r);
+
+/* Sorts by (bin, vcpu, isa, reason) and sums records with equal keys. */
+void tl_table_merge(struct tl_table *t);
+
+/* Widens bins by an integer factor (bin_ns *= factor, bin /= factor), then merges.
+ * Returns 0, or -1 if factor is 0 or bin_ns * factor overflows. */
+int tl_table_widen(struct tl_table *t, uint64_t factor);
+
+/* Sum over all records of one (isa, reason), or of every reason when all != 0. */
+uint64_t tl_table_total(const struct tl_table *t, int all, uint32_t isa, uint32_t reason);
+
+/* Writes t_ms of a bin into buf (see schema). */
+void tl_format_t_ms(uint64_t bin, uint64_t bin_ns, char *buf, size_t len);
+
+/* Writes one CSV field with RFC 4180 quoting (no separator). */
+void tl_csv_field(FILE *f, const char *s);
+
+/* Merges t, then writes the header and all rows (with empty-bin rows). Returns 0, or -1
+ * with errno set on a write error (the caller names the file). */
+int tl_write_csv(FILE *f, struct tl_table *t);
+
+#define TL_FIELD_MAX 64 /* longest field the reader accepts, with its NUL */
+
+/* One parsed CSV data row, for readers (plot, tests). Empty-bin rows have has_cell = 0. */
+struct tl_csv_row {
+	double t_ms;
+	int has_cell;
+	uint32_t vcpu, reason;
+	char isa[TL_FIELD_MAX];
+	char reason_name[TL_FIELD_MAX];
+	uint64_t count, time_ns;
+};
+
+/* Reads a CSV written by tl_write_csv (LF or CRLF line ends, quoted fields).
+ * Calls row_cb for each data row; stops with its non-zero return. Returns 0 on success,
+ * the callback's value, or -1 with a one-line reason in err (header mismatch, bad field:
+ * "line N: ..."). */
+int tl_read_csv(FILE *f, int (*row_cb)(const struct tl_csv_row *row, void *ctx), void *ctx,
+		char *err, size_t errlen);
+
+#endif
