@@ -6,3 +6,7 @@ set(EXITPROF_USER_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 add_library(exitprof_reasons STATIC ${EXITPROF_USER_DIR}/reasons.c)
 target_include_directories(exitprof_reasons PUBLIC ${EXITPROF_USER_DIR})
+
+add_library(exitprof_leaves STATIC ${EXITPROF_USER_DIR}/leaves.c)
+target_include_directories(exitprof_leaves PUBLIC ${EXITPROF_USER_DIR})
+target_link_libraries(exitprof_leaves PUBLIC exitprof_reasons)

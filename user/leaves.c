@@ -1,0 +1,95 @@
+/* Decoding of the exitprof CPUID leaves (see leaves.h and docs/leaves.md). */
+#include "leaves.h"
+
+#include "reasons.h"
+
+#include <string.h>
+
+enum leaf_status leaf_decode(const struct leaf_regs *r, struct leaf_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* edx alone tells the cases apart; the other registers must match too, or
+	 * the answer is not one the contract allows. */
+	if (r->edx == LEAF_EDX_UNDEFINED)
+		return (r->eax | r->ebx | r->ecx) == 0 ? LEAF_UNDEFINED : LEAF_FOREIGN;
+	if (r->edx == 0)
+		return (r->eax | r->ebx | r->ecx) == 0 ? LEAF_NOT_HANDLED : LEAF_FOREIGN;
+	if (!(r->edx & LEAF_EDX_VALID))
+		return LEAF_FOREIGN;
+	out->count = leaf_join(r->edx & ~LEAF_EDX_VALID, r->eax);
+	out->cycles = leaf_join(r->ebx, r->ecx);
+	return LEAF_VALID;
+}
+
+void leaf_encode(uint64_t count, uint64_t cycles, struct leaf_regs *r)
+{
+	r->eax = (uint32_t)count;
+	r->edx = LEAF_EDX_VALID | ((uint32_t)(count >> 32) & ~LEAF_EDX_VALID);
+	r->ebx = (uint32_t)(cycles >> 32);
+	r->ecx = (uint32_t)cycles;
+}
+
+const char *leaf_status_str(enum leaf_status s)
+{
+	switch (s) {
+	case LEAF_VALID:
+		return "valid";
+	case LEAF_UNDEFINED:
+		return "undefined by SDM/APM";
+	case LEAF_NOT_HANDLED:
+		return "not handled by KVM";
+	case LEAF_FOREIGN:
+		return "not a leaf answer";
+	}
+	return "?";
+}
+
+enum leaf_support leaf_probe(leaf_cpuid_fn fn, void *ctx, struct leaf_value *total)
+{
+	struct leaf_regs r;
+	struct leaf_value v, unused;
+
+	if (fn(ctx, LEAF_TOTAL, 0, &r) != 0)
+		return LEAVES_ERROR;
+	if (leaf_decode(&r, &v) != LEAF_VALID)
+		return LEAVES_ABSENT;
+	if (total)
+		*total = v;
+	if (fn(ctx, LEAF_REASON_COUNT, LEAF_PROBE_UNDEFINED_REASON, &r) != 0)
+		return LEAVES_ERROR;
+	if (leaf_decode(&r, &unused) != LEAF_UNDEFINED)
+		return LEAVES_ABSENT;
+	return LEAVES_PRESENT;
+}
+
+enum leaf_support leaf_read_report(leaf_cpuid_fn fn, void *ctx, unsigned isa,
+				   struct leaf_report *rep)
+{
+	size_t n = exit_reason_count(isa);
+	struct leaf_regs r;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->isa = isa;
+	if (n > LEAF_REPORT_MAX)
+		n = LEAF_REPORT_MAX; /* cannot happen: unit-tested */
+
+	rep->cpuid_calls++;
+	if (fn(ctx, LEAF_TOTAL, 0, &r) != 0)
+		return LEAVES_ERROR;
+	if (leaf_decode(&r, &rep->total) != LEAF_VALID)
+		return LEAVES_ABSENT;
+
+	for (size_t i = 0; i < n; i++) {
+		struct leaf_row *row = &rep->rows[i];
+
+		row->reason = exit_reason_code_at(isa, i);
+		rep->cpuid_calls++;
+		if (fn(ctx, LEAF_REASON_COUNT, row->reason, &r) != 0)
+			return LEAVES_ERROR;
+		row->status = leaf_decode(&r, &row->value);
+		rep->nrows = i + 1;
+		if (row->status == LEAF_FOREIGN)
+			return LEAVES_ABSENT;
+	}
+	return LEAVES_PRESENT;
+}
