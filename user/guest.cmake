@@ -10,3 +10,7 @@ target_include_directories(exitprof_reasons PUBLIC ${EXITPROF_USER_DIR})
 add_library(exitprof_leaves STATIC ${EXITPROF_USER_DIR}/leaves.c)
 target_include_directories(exitprof_leaves PUBLIC ${EXITPROF_USER_DIR})
 target_link_libraries(exitprof_leaves PUBLIC exitprof_reasons)
+
+# /dev/kvm micro-VM harness and the host-side leaf query built on it.
+add_library(exitprof_microvm STATIC ${EXITPROF_USER_DIR}/microvm.c)
+target_include_directories(exitprof_microvm PUBLIC ${EXITPROF_USER_DIR})

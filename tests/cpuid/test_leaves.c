@@ -3,20 +3,10 @@
 #include "leaves.h"
 #include "reasons.h"
 
+#include "check.h"
+
 #include <stdio.h>
 #include <string.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
 
 static enum leaf_status decode4(uint32_t a, uint32_t b, uint32_t c, uint32_t d, struct leaf_value *v)
 {
