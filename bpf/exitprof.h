@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types shared by exitprof.bpf.c (kernel side) and user/ (the exitprof command and its tests).
+ * Every map the BPF program fills is described here, so a user-space reader needs nothing else.
+ *
+ * Maps (names as in the skeleton, obj->maps.<name>):
+ *   exits     BPF_MAP_TYPE_PERCPU_HASH  struct exit_key -> struct exit_val (one per CPU; sum them)
+ *   timeline  BPF_MAP_TYPE_PERCPU_HASH  struct tl_key   -> struct tl_val   (only when `timeline`)
+ *   vm_start  BPF_MAP_TYPE_HASH         __u32 tgid       -> __u64 t0 (bpf_ktime_get_ns, CLOCK_MONOTONIC)
+ *   stats     BPF_MAP_TYPE_PERCPU_ARRAY __u32 (enum exitprof_stat) -> __u64 (sum over CPUs)
+ *   vcpu_states BPF_MAP_TYPE_TASK_STORAGE: per vCPU thread, the exit in flight (struct vcpu_state)
+ *
+ * Read-only globals (obj->rodata->..., set between open and load):
+ *   targ_tgid  0 = every VM, else only this process (the VMM's pid)
+ *   targ_vcpu  EXITPROF_VCPU_ANY = every vCPU, else only this vcpu_id
+ *   timeline   true = fill the timeline map
+ *   bin_ns     timeline bin width in ns (default EXITPROF_DEFAULT_BIN_NS)
+ */
+#ifndef EXITPROF_H
+#define EXITPROF_H
+
+#include <linux/types.h>
+
+/* log2 latency histogram: slot 0 holds 0..1 ns, slot i (i >= 1) holds [2^i, 2^(i+1)) ns, and the
+ * last slot also everything above (2^39 ns ~ 9 minutes: a vCPU halted longer than that). */
+#define EXITPROF_HIST_SLOTS 40
+
+/* vcpu_id when the kernel's kvm_exit has no vcpu_id field (kernels before 5.14). */
+#define EXITPROF_VCPU_UNKNOWN 0xffffffffu
+/* targ_vcpu value meaning "every vCPU". */
+#define EXITPROF_VCPU_ANY 0xffffffffu
+
+/* The `isa` field of kvm:kvm_exit (arch/x86/kvm/trace.h: KVM_ISA_VMX / KVM_ISA_SVM). */
+#define EXITPROF_ISA_UNKNOWN 0
+#define EXITPROF_ISA_VMX 1
+#define EXITPROF_ISA_SVM 2
+
+#define EXITPROF_DEFAULT_BIN_NS 10000000ull /* 10 ms */
+
+/* Default map sizes; user space may lower/raise them with bpf_map__set_max_entries(). */
+#define EXITPROF_MAX_KEYS 4096	       /* (tgid, vcpu, isa, reason) combinations */
+#define EXITPROF_MAX_TIMELINE_KEYS 65536 /* (tgid, bin, vcpu, isa, reason) combinations */
+#define EXITPROF_MAX_VMS 1024
+
+/* One aggregation key. reason: on VMX the basic exit reason (bits 15:0 of exit_reason; the
+ * flag bits such as FAILED_VMENTRY are dropped), on SVM the exit code as the tracepoint gives it. */
+struct exit_key {
+	__u32 tgid;
+	__u32 vcpu_id;
+	__u32 isa;
+	__u32 reason;
+};
+
+/*
+ * Per CPU, per key. `count` is added at kvm_exit (so an exit whose entry is never seen still
+ * counts); everything else is added at the next kvm_entry of the same vCPU thread, possibly on
+ * another CPU. So count and timed may differ, and min_ns is valid only where timed > 0.
+ * total_ns = kernel + user_ns + halt_ns; kernel time is what remains (see exitprof_agg.h).
+ */
+struct exit_val {
+	__u64 count;	/* exits */
+	__u64 timed;	/* exits whose next VM-entry was seen: the samples behind the times */
+	__u64 total_ns; /* sum of exit -> next entry */
+	__u64 user_ns;	/* part of total_ns spent outside KVM_RUN (the VMM, user space) */
+	__u64 halt_ns;	/* part of total_ns the vCPU was halted in kvm_vcpu_halt() (poll + block) */
+	__u64 min_ns;
+	__u64 max_ns;
+	__u64 hist[EXITPROF_HIST_SLOTS]; /* of exit -> next entry, ns */
+};
+
+/* Timeline (issue 6): per VM, bin = (exit time - the VM's t0) / bin_ns, where t0 = the first
+ * kvm_entry (or kvm_exit, if attached mid-run) seen for that tgid (vm_start map). */
+struct tl_key {
+	__u32 tgid;
+	__u32 bin;
+	__u32 vcpu_id;
+	__u32 isa;
+	__u32 reason;
+};
+
+struct tl_val {
+	__u64 count;	/* exits that happened in this bin (added at kvm_exit) */
+	__u64 total_ns; /* their exit -> next entry time (added at that entry) */
+};
+
+/* Global counters (stats map). Drops mean a map was full: what was lost is counted, not hidden. */
+enum exitprof_stat {
+	EXITPROF_STAT_EXITS = 0,     /* kvm_exit events that passed the filters */
+	EXITPROF_STAT_TIMED,	     /* kvm_entry events that closed a counted exit */
+	EXITPROF_STAT_DROP_KEYS,     /* exits not counted: exits map full */
+	EXITPROF_STAT_DROP_TIMELINE, /* exits not binned: timeline map full */
+	EXITPROF_STAT_DROP_VMS,	     /* exits not binned: vm_start map full */
+	EXITPROF_STAT_DROP_STATE,    /* exits counted but not timed: no per-thread state */
+	EXITPROF_STAT__MAX,
+};
+
+/* Per vCPU thread: the exit in flight between kvm_exit and the next kvm_entry. */
+struct vcpu_state {
+	__u64 exit_ts;	/* ktime ns of the kvm_exit, 0 = no exit in flight */
+	__u64 user_ts;	/* start of the open user-space window (kvm_userspace_exit), 0 = none */
+	__u64 user_ns;	/* closed user-space time of this exit */
+	__u64 halt_ns;	/* halted time of this exit */
+	struct exit_key key;
+	__u32 bin;	/* timeline bin of the exit */
+	__u32 binned;	/* 1 if the exit was counted in the timeline */
+};
+
+#endif /* EXITPROF_H */

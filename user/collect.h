@@ -1,0 +1,14 @@
+/* Reading the BPF maps into user-space tables: per-CPU values summed, stats summed. */
+#ifndef EXITPROF_COLLECT_H
+#define EXITPROF_COLLECT_H
+
+#include "exit_table.h"
+
+/* Reads every key of the `exits` map (fd) and the `stats` map (fd) into t (initialised here).
+ * ncpus = libbpf_num_possible_cpus(). Returns 0, or -1 with errno set. */
+int collect_exits(int exits_fd, int stats_fd, int ncpus, struct exit_table *t);
+
+/* Sums one per-CPU array of values (as bpf_map_lookup_elem returns them) into one. */
+void collect_sum_percpu(const struct exit_val *percpu, int ncpus, struct exit_val *out);
+
+#endif

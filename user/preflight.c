@@ -1,0 +1,115 @@
+/* See preflight.h. */
+#include <errno.h>
+#include <libgen.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "preflight.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static int has_cap(const struct __user_cap_data_struct d[2], int cap)
+{
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+int preflight_privileges(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	if (geteuid() == 0)
+		return 0;
+	/* glibc has no capget wrapper; libcap is not worth a dependency for one call. */
+	if (syscall(SYS_capget, &h, d) == 0 &&
+	    ((has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON)) || has_cap(d, CAP_SYS_ADMIN)))
+		return 0;
+	snprintf(err, errlen, "not root and no CAP_BPF+CAP_PERFMON: loading BPF needs privileges, run it with sudo");
+	return -1;
+}
+
+void preflight_tracefs_dir(char *dir, size_t len)
+{
+	/* Same rule as libbpf 1.x (tracefs_path()), so we check what it will open. */
+	if (access("/sys/kernel/debug/tracing", F_OK) == 0)
+		snprintf(dir, len, "/sys/kernel/debug/tracing");
+	else
+		snprintf(dir, len, "/sys/kernel/tracing");
+}
+
+static int event_exists(const char *dir, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events/kvm/%s/id", dir, name);
+	return access(path, R_OK) == 0;
+}
+
+int preflight_tracepoints(struct tp_avail *avail, char *err, size_t errlen)
+{
+	char dir[128], path[192];
+
+	preflight_tracefs_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/events", dir);
+	if (access(path, F_OK) != 0) {
+		snprintf(err, errlen, "tracefs is not mounted (no %s): mount -t tracefs nodev /sys/kernel/tracing", path);
+		return -1;
+	}
+	if (!event_exists(dir, "kvm_exit") || !event_exists(dir, "kvm_entry")) {
+		snprintf(err, errlen,
+			 "no kvm:kvm_exit/kvm:kvm_entry tracepoints in %s/events/kvm: load KVM (modprobe kvm_intel or kvm_amd)", dir);
+		return -1;
+	}
+	avail->userspace_exit = event_exists(dir, "kvm_userspace_exit");
+	avail->vcpu_wakeup = event_exists(dir, "kvm_vcpu_wakeup");
+	return 0;
+}
+
+int preflight_btf(char *err, size_t errlen)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK) == 0)
+		return 0;
+	snprintf(err, errlen,
+		 "kernel BTF missing (/sys/kernel/btf/vmlinux): exitprof needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	return -1;
+}
+
+int preflight_output(const char *opt, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char *copy, *dir;
+	int ok;
+
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s %s is a directory: give a file name", opt, path);
+			return -1;
+		}
+		if (access(path, W_OK) != 0) {
+			snprintf(err, errlen, "%s %s is not writable (%s): choose another path", opt, path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	copy = strdup(path);
+	if (!copy)
+		return -1;
+	dir = dirname(copy);
+	ok = access(dir, W_OK | X_OK) == 0;
+	if (!ok)
+		snprintf(err, errlen, "%s %s cannot be created (%s: %s): choose a writable directory", opt, path, dir,
+			 strerror(errno));
+	free(copy);
+	return ok ? 0 : -1;
+}

@@ -1,0 +1,30 @@
+/* Checks of the system before anything is loaded: privileges, tracefs + KVM tracepoints, BTF,
+ * output files. Each failing check gives one line (cause and fix). */
+#ifndef EXITPROF_PREFLIGHT_H
+#define EXITPROF_PREFLIGHT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Root, or CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN on kernels before 5.8) in the effective set. */
+int preflight_privileges(char *err, size_t errlen);
+
+/* The tracefs directory libbpf will use (it prefers /sys/kernel/debug/tracing when that exists,
+ * else /sys/kernel/tracing), into dir. */
+void preflight_tracefs_dir(char *dir, size_t len);
+
+struct tp_avail {
+	bool userspace_exit; /* kvm:kvm_userspace_exit: user-space time */
+	bool vcpu_wakeup;    /* kvm:kvm_vcpu_wakeup: halted time */
+};
+
+/* kvm:kvm_exit and kvm:kvm_entry must exist; reports which optional ones do. */
+int preflight_tracepoints(struct tp_avail *avail, char *err, size_t errlen);
+
+/* Kernel BTF (/sys/kernel/btf/vmlinux), needed for CO-RE and task storage. */
+int preflight_btf(char *err, size_t errlen);
+
+/* An output path ("-" = stdout) can be created or overwritten, without creating it yet. */
+int preflight_output(const char *opt, const char *path, char *err, size_t errlen);
+
+#endif

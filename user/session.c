@@ -1,0 +1,115 @@
+/* See session.h. */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "collect.h"
+#include "exitprof.skel.h"
+#include "session.h"
+
+#define EXITS_MAP_BUDGET (64ull << 20)
+
+static int libbpf_print_verbose(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_print_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level; (void)fmt; (void)ap;
+	return 0;
+}
+
+uint32_t session_max_keys(int ncpus)
+{
+	uint64_t per_key = (uint64_t)sizeof(struct exit_val) * (uint64_t)(ncpus > 0 ? ncpus : 1);
+	uint64_t keys = EXITS_MAP_BUDGET / per_key;
+
+	if (keys > EXITPROF_MAX_KEYS)
+		keys = EXITPROF_MAX_KEYS;
+	if (keys < 256)
+		keys = 256;
+	return (uint32_t)keys;
+}
+
+int session_open(struct session *s, const struct session_cfg *cfg, char *err, size_t errlen)
+{
+	struct exitprof_bpf *obj;
+	int e;
+
+	memset(s, 0, sizeof(*s));
+	libbpf_set_print(cfg->verbose ? libbpf_print_verbose : libbpf_print_quiet);
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0) {
+		snprintf(err, errlen, "cannot count the possible CPUs (/sys/devices/system/cpu/possible): is /sys mounted?");
+		return -1;
+	}
+	obj = exitprof_bpf__open();
+	if (!obj) {
+		snprintf(err, errlen, "cannot open the BPF object (%s): run with --verbose for details", strerror(errno));
+		return -1;
+	}
+	s->obj = obj;
+	obj->rodata->targ_tgid = cfg->tgid;
+	obj->rodata->targ_vcpu = cfg->vcpu;
+	obj->rodata->timeline = cfg->timeline;
+	if (cfg->bin_ns)
+		obj->rodata->bin_ns = cfg->bin_ns;
+	s->max_keys = session_max_keys(s->ncpus);
+	bpf_map__set_max_entries(obj->maps.exits, s->max_keys);
+	bpf_map__set_max_entries(obj->maps.timeline_bins,
+				 cfg->timeline ? (cfg->timeline_keys ? cfg->timeline_keys : EXITPROF_MAX_TIMELINE_KEYS) : 1);
+	/* The split needs these two; without them the times are still right, only unsplit. */
+	bpf_program__set_autoload(obj->progs.handle_kvm_userspace_exit, cfg->tp.userspace_exit);
+	bpf_program__set_autoload(obj->progs.handle_kvm_vcpu_wakeup, cfg->tp.vcpu_wakeup);
+
+	e = exitprof_bpf__load(obj);
+	if (e) {
+		snprintf(err, errlen,
+			 "the kernel refused the BPF program (%s): run with --verbose for libbpf's log (needs BTF with the kvm tracepoint types and task storage, Linux >= 5.11)",
+			 strerror(-e));
+		session_close(s);
+		return -1;
+	}
+	e = exitprof_bpf__attach(obj);
+	if (e) {
+		snprintf(err, errlen, "cannot attach to the kvm tracepoints (%s): run with --verbose for details",
+			 strerror(-e));
+		session_close(s);
+		return -1;
+	}
+	s->attached = true;
+	return 0;
+}
+
+int session_read(struct session *s, struct exit_table *t)
+{
+	return collect_exits(bpf_map__fd(s->obj->maps.exits), bpf_map__fd(s->obj->maps.stats), s->ncpus, t);
+}
+
+void session_detach(struct session *s)
+{
+	if (s->obj && s->attached)
+		exitprof_bpf__detach(s->obj);
+	s->attached = false;
+}
+
+void session_close(struct session *s)
+{
+	session_detach(s);
+	if (s->obj)
+		exitprof_bpf__destroy(s->obj);
+	s->obj = NULL;
+}
+
+int session_timeline_fd(const struct session *s)
+{
+	return s->obj ? bpf_map__fd(s->obj->maps.timeline_bins) : -1;
+}
+
+int session_vm_start_fd(const struct session *s)
+{
+	return s->obj ? bpf_map__fd(s->obj->maps.vm_start) : -1;
+}

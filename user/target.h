@@ -1,0 +1,20 @@
+/* Checks on the VM to profile: the pid exists and is a KVM process. */
+#ifndef EXITPROF_TARGET_H
+#define EXITPROF_TARGET_H
+
+#include <stddef.h>
+
+/* 1 if /proc/PID/fd holds an fd whose link is "anon_inode:kvm-vm", 0 if not, -1 on error
+ * (errno set: ENOENT no such process, EACCES not allowed to look). */
+int target_is_kvm(int pid);
+
+/* 0 if pid is a running KVM process; else -1 with one line (cause and fix) in err. */
+int target_check(int pid, char *err, size_t errlen);
+
+/* The process name (/proc/PID/comm) into buf, or "?" if it is gone. */
+void target_comm(int pid, char *buf, size_t len);
+
+/* 1 while the process runs, 0 when it is gone or a zombie. */
+int target_alive(int pid);
+
+#endif
