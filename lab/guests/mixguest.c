@@ -1,0 +1,291 @@
+/*
+ * mixguest: a micro-guest with a known mix of VM exits, for the lab's exact-count checks.
+ *
+ * Each vCPU runs mix_guest.S in real mode: N CPUIDs, M OUTs to an ignored port, K times
+ * RDMSR+WRMSR of an intercepted MSR, optional CPUID queries (the exitprof leaves), then one HLT.
+ * With --wait the VM and its vCPUs exist (so `exitprof --vm PID` can attach) before any vCPU
+ * runs: the program prints "READY pid=P" and runs only after SIGUSR1. That removes the race
+ * between attaching the profiler and the first exit.
+ *
+ * Output lines (stdout), read by lab/l1/lib.sh:
+ *   READY pid=P vcpus=V
+ *   VCPU i tid=T
+ *   LEAF vcpu=0 idx=I in_eax=.. in_ecx=.. eax=.. ebx=.. ecx=.. edx=..
+ *   QUERIES vcpu=0 attempts=A quiet=0|1
+ *   EXPECT reason=0xRR name=NAME count=C      (SVM exit codes the guest controls, all vCPUs)
+ *   DONE
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "microvm.h"
+
+extern const unsigned char mix_guest_start[], mix_guest_end[];
+
+#define CODE_GPA 0x1000
+#define DATA_GPA(i) (0x2000 + (i) * 0x1000)
+#define MAX_VCPUS 4
+#define MAX_QUERIES 32
+#define QUIET_TRIES 16
+#define IO_PORT 0x80
+
+/* SVM exit codes (AMD APM Vol. 2, Appendix C) of the exits the guest controls. */
+#define SVM_EXIT_CPUID 0x72
+#define SVM_EXIT_HLT 0x78
+#define SVM_EXIT_IOIO 0x7b
+#define SVM_EXIT_MSR 0x7c
+
+/* The data block of one vCPU, at %bp (offsets must match mix_guest.S). */
+struct mix_block {
+	uint32_t n_cpuid, n_io, n_msr, n_query, quiet_tries, attempts;
+	uint32_t query_end, pad; /* query_end: scratch of the guest code */
+	uint32_t query[MAX_QUERIES][2];
+	uint32_t result[MAX_QUERIES][4];
+};
+_Static_assert(__builtin_offsetof(struct mix_block, query) == 0x20, "layout");
+_Static_assert(__builtin_offsetof(struct mix_block, result) == 0x120, "layout");
+
+struct vcpu_thread {
+	int idx;
+	pthread_t thread;
+	char error[300];
+};
+
+static struct microvm vm;
+static int nr_vcpus;
+static struct vcpu_thread threads[MAX_VCPUS];
+
+static void die(const char *what)
+{
+	fprintf(stderr, "mixguest: %s\n", what);
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: mixguest [--wait] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
+		"  MIX         cpuid=N,io=M,msr=K for one vCPU (up to %d vCPUs)\n"
+		"  --wait      print READY pid=P and run only after SIGUSR1\n"
+		"  --query     vCPU 0 runs CPUID for each leaf:subleaf pair (hex) after its mix\n"
+		"  --snapshot  vCPU 0 reads 0x4FFFFFFF, 0x4FFFFFFD per reason R (hex), 0x4FFFFFFF,\n"
+		"              retried until no other exit fell in between (at most %d tries)\n",
+		MAX_VCPUS, QUIET_TRIES);
+	exit(2);
+}
+
+static uint32_t parse_u32(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || v > UINT32_MAX) {
+		fprintf(stderr, "mixguest: '%s' is not a 32-bit number\n", s);
+		usage();
+	}
+	return (uint32_t)v;
+}
+
+static void parse_mix(char *arg, struct mix_block *b)
+{
+	for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq)
+			usage();
+		*eq = '\0';
+		if (!strcmp(tok, "cpuid"))
+			b->n_cpuid = parse_u32(eq + 1);
+		else if (!strcmp(tok, "io"))
+			b->n_io = parse_u32(eq + 1);
+		else if (!strcmp(tok, "msr"))
+			b->n_msr = parse_u32(eq + 1);
+		else
+			usage();
+	}
+}
+
+static void add_query(struct mix_block *b, uint32_t leaf, uint32_t subleaf)
+{
+	if (b->n_query == MAX_QUERIES) {
+		fprintf(stderr, "mixguest: more than %d queries\n", MAX_QUERIES);
+		exit(2);
+	}
+	b->query[b->n_query][0] = leaf;
+	b->query[b->n_query][1] = subleaf;
+	b->n_query++;
+}
+
+static void parse_queries(char *arg, struct mix_block *b)
+{
+	for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+		char *colon = strchr(tok, ':');
+		char hex[2][16];
+
+		if (colon)
+			*colon = '\0';
+		snprintf(hex[0], sizeof(hex[0]), "0x%s", tok);
+		snprintf(hex[1], sizeof(hex[1]), "0x%s", colon ? colon + 1 : "0");
+		add_query(b, parse_u32(hex[0]), parse_u32(hex[1]));
+	}
+}
+
+static void parse_snapshot(char *arg, struct mix_block *b)
+{
+	char hex[16];
+
+	add_query(b, 0x4FFFFFFF, 0);
+	for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+		snprintf(hex, sizeof(hex), "0x%s", tok);
+		add_query(b, 0x4FFFFFFD, parse_u32(hex));
+	}
+	add_query(b, 0x4FFFFFFF, 0);
+	b->quiet_tries = QUIET_TRIES;
+}
+
+static struct mix_block *block(int i)
+{
+	return (struct mix_block *)(vm.mem + DATA_GPA(i));
+}
+
+/* Flat real mode at CODE_GPA; %bp points at this vCPU's data block. */
+static void start_vcpu(int i)
+{
+	struct kvm_regs regs;
+
+	if (microvm_vcpu_start(&vm, i, MICROVM_REAL, CODE_GPA, 0) || microvm_get_regs(&vm, i, &regs))
+		die(vm.err);
+	regs.rbp = DATA_GPA(i);
+	if (microvm_set_regs(&vm, i, &regs))
+		die(vm.err);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	int r;
+
+	printf("VCPU %d tid=%ld\n", t->idx, (long)syscall(SYS_gettid));
+	r = microvm_run_until_not_io(&vm, t->idx, IO_PORT);
+	if (r < 0)
+		snprintf(t->error, sizeof(t->error), "%s", vm.err);
+	else if (r != KVM_EXIT_HLT)
+		snprintf(t->error, sizeof(t->error), "unexpected KVM exit %s (%d)",
+			 microvm_exit_name(r), r);
+	return NULL;
+}
+
+static void print_expectations(void)
+{
+	uint64_t cpuid = 0, io = 0, msr = 0;
+
+	for (int i = 0; i < nr_vcpus; i++) {
+		struct mix_block *b = block(i);
+
+		cpuid += b->n_cpuid + (uint64_t)b->attempts * b->n_query;
+		io += b->n_io;
+		msr += 2ull * b->n_msr;
+	}
+	printf("EXPECT reason=0x%x name=cpuid count=%" PRIu64 "\n", SVM_EXIT_CPUID, cpuid);
+	printf("EXPECT reason=0x%x name=io count=%" PRIu64 "\n", SVM_EXIT_IOIO, io);
+	printf("EXPECT reason=0x%x name=msr count=%" PRIu64 "\n", SVM_EXIT_MSR, msr);
+	printf("EXPECT reason=0x%x name=hlt count=%d\n", SVM_EXIT_HLT, nr_vcpus);
+}
+
+static void print_queries(void)
+{
+	struct mix_block *b = block(0);
+	int quiet;
+
+	if (!b->n_query)
+		return;
+	for (uint32_t q = 0; q < b->n_query; q++)
+		printf("LEAF vcpu=0 idx=%u in_eax=0x%x in_ecx=0x%x eax=0x%x ebx=0x%x ecx=0x%x edx=0x%x\n",
+		       q, b->query[q][0], b->query[q][1], b->result[q][0], b->result[q][1],
+		       b->result[q][2], b->result[q][3]);
+	quiet = b->result[b->n_query - 1][0] - b->result[0][0] == b->n_query - 1;
+	if (b->quiet_tries)
+		printf("QUERIES vcpu=0 attempts=%u quiet=%d\n", b->attempts, quiet);
+	else
+		printf("QUERIES vcpu=0 attempts=%u\n", b->attempts);
+}
+
+int main(int argc, char **argv)
+{
+	struct mix_block *b0;
+	int wait = 0, failed = 0, nmix = 0;
+	char *mixes[MAX_VCPUS], *query = NULL, *snapshot = NULL;
+	sigset_t go;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--wait"))
+			wait = 1;
+		else if (!strcmp(argv[i], "--query") && i + 1 < argc)
+			query = argv[++i];
+		else if (!strcmp(argv[i], "--snapshot") && i + 1 < argc)
+			snapshot = argv[++i];
+		else if (argv[i][0] != '-' && nmix < MAX_VCPUS)
+			mixes[nmix++] = argv[i];
+		else
+			usage();
+	}
+	if (!nmix || (query && snapshot))
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	/* The VM's CPUID is what KVM supports, as an ordinary VMM would set it. */
+	if (microvm_create(&vm, 0, nmix) || microvm_set_supported_cpuid(&vm) ||
+	    microvm_load(&vm, CODE_GPA, mix_guest_start, mix_guest_end - mix_guest_start))
+		die(vm.err);
+	nr_vcpus = nmix;
+	for (int i = 0; i < nr_vcpus; i++) {
+		parse_mix(mixes[i], block(i));
+		start_vcpu(i);
+	}
+	b0 = block(0);
+	if (query)
+		parse_queries(query, b0);
+	if (snapshot)
+		parse_snapshot(snapshot, b0);
+
+	if (wait) {
+		/* Block SIGUSR1 before announcing, so an early signal is not lost. */
+		int sig;
+
+		sigemptyset(&go);
+		sigaddset(&go, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &go, NULL);
+		printf("READY pid=%d vcpus=%d\n", getpid(), nr_vcpus);
+		sigwait(&go, &sig);
+	}
+
+	for (int i = 0; i < nr_vcpus; i++) {
+		threads[i].idx = i;
+		if (pthread_create(&threads[i].thread, NULL, vcpu_thread, &threads[i]))
+			die("pthread_create failed");
+	}
+	for (int i = 0; i < nr_vcpus; i++) {
+		pthread_join(threads[i].thread, NULL);
+		if (threads[i].error[0]) {
+			fprintf(stderr, "mixguest: vCPU %d: %s\n", i, threads[i].error);
+			failed = 1;
+		}
+	}
+	if (!failed) {
+		print_queries();
+		print_expectations();
+		printf("DONE\n");
+	}
+	microvm_destroy(&vm);
+	return failed;
+}

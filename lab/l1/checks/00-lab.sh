@@ -1,0 +1,33 @@
+# The lab itself: is L1 the machine the other checks assume? (KVM on SVM with nested paging,
+# two CPUs, tracefs with the kvm events, a calibrated TSC.) If these fail, nothing else counts.
+
+if [ -c /dev/kvm ] && [ -d /sys/module/kvm_amd ]; then
+	npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)
+	nested=$(cat /sys/module/kvm_amd/parameters/nested 2>/dev/null)
+	if [ "$npt" = Y ] || [ "$npt" = 1 ]; then
+		result lab-kvm PASS "kvm_amd loaded, npt=$npt nested=$nested"
+	else
+		result lab-kvm FAIL "kvm_amd without nested paging (npt=$npt): start QEMU with -cpu qemu64,+svm,+npt"
+	fi
+else
+	result lab-kvm FAIL "no /dev/kvm or kvm_amd in L1: $(dmesg | grep -i 'kvm\|svm' | tail -n 2 | tr '\n' ' ')"
+fi
+
+online=$(cat /sys/devices/system/cpu/online)
+if [ "$online" = 0-1 ]; then
+	result lab-cpus PASS "2 CPUs online ($online)"
+else
+	result lab-cpus FAIL "CPUs online: $online, want 0-1 (QEMU needs -smp 2,sockets=2)"
+fi
+
+if dmesg | grep -q 'Unable to calibrate against PIT'; then
+	result lab-tsc FAIL "tsc: Unable to calibrate against PIT (KVM_RUN may never enter guests): pass tsc_early_khz"
+else
+	result lab-tsc PASS "tsc_khz from tsc_early_khz=$(sed -n 's/.*tsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+fi
+
+if [ -f "$KVM_EXIT/format" ] && [ -f "$KVM_ENTRY/format" ] && [ -f "$KVM_EXIT/trigger" ]; then
+	result lab-tracefs PASS "kvm_exit and kvm_entry events with hist triggers"
+else
+	result lab-tracefs FAIL "tracefs lacks kvm:kvm_exit/kvm_entry or hist triggers (CONFIG_HIST_TRIGGERS)"
+fi

@@ -1,0 +1,174 @@
+# Micro-guests with known exit mixes (lab/guests/mixguest), each run once with three counters
+# watching the same window: the tracefs hist oracle, exitprof (BPF) and, for the snapshot guest,
+# the patch's own counters read through the leaves from inside the guest. Per guest NAME:
+#   mix-NAME       hist oracle == the counts the guest controls (proves the guest and the lab)
+#   exitprof-NAME  exitprof --vm PID == those counts exactly, and its times are plausible
+#   oracle-NAME    exitprof == hist oracle for every reason, noise (npf, intr) included
+#   leaves-NAME    (snapshot guests) leaf counts == exitprof counts per reason and in total,
+#                  leaf cycles == exitprof time within LEAF_TOL_PCT
+
+# Cycles (patch, L1 TSC) vs nanoseconds (BPF, ktime): allowed difference of the totals, in %.
+# Both bound the same exit->entry interval; they differ by where exactly each clock is read.
+LEAF_TOL_PCT=${LEAF_TOL_PCT:-5}
+# The reasons the snapshot guest reads through 0x4FFFFFFD: everything a micro-guest can cause
+# (intr, nmi, smi, vintr, cpuid, hlt, io, msr, shutdown, npf).
+SNAP_REASONS=60,61,62,64,72,78,7b,7c,7f,400
+
+# exitprof_counts CSV: "reason count timed total_ns min_ns avg_ns max_ns" per reason (decimal),
+# summed over the VM's vCPUs, from the rows of kind "total". Columns found by header name
+# (docs/output.md), so added columns do not break it. Malformed rows print "malformed".
+exitprof_counts() {
+	tr -d '\r' <"$1" | awk -F, '
+		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; nf = NF; next }
+		NF != nf { print "malformed", NR; next }
+		$c["kind"] != "total" { next }
+		{
+			r = $c["reason"]; n[r] += $c["count"]; t[r] += $c["timed"]; ns[r] += $c["total_ns"]
+			if ($c["min_ns"] != "" && (!(r in mn) || $c["min_ns"] < mn[r])) mn[r] = $c["min_ns"]
+			if ($c["max_ns"] != "" && $c["max_ns"] > mx[r]) mx[r] = $c["max_ns"]
+		}
+		END { for (r in n) printf "%s %d %d %d %d %d %d\n", r, n[r], t[r], ns[r], mn[r] + 0,
+			t[r] ? ns[r] / t[r] : 0, mx[r] + 0 }' | sort -n
+}
+
+# diff_counts WANT GOT: "name want got" for every reason of WANT whose count differs in GOT
+# (both files "reason count ..."); empty when all agree.
+diff_counts() {
+	awk 'NR == FNR { w[$1] = $2; next } { g[$1] = $2 }
+		END { for (r in w) if (w[r] != g[r] + 0) printf "%s:want=%s,got=%d ", r, w[r], g[r] }' "$1" "$2"
+}
+
+# brief FILE: "name=count ..." of a "reason count" file, for details.
+brief() {
+	while read -r r c _; do printf '%s=%s ' "$(reason_name "$r")" "$c"; done <"$1"
+}
+
+check_mix() { # name
+	expect_counts >"$GUEST_DIR/expect.counts"
+	hist_counts "$GUEST_DIR/hist-exit.txt" $GUEST_TIDS >"$GUEST_DIR/hist.counts"
+	_bad=$(diff_counts "$GUEST_DIR/expect.counts" "$GUEST_DIR/hist.counts")
+	_other=$(hist_other_pids "$GUEST_DIR/hist-exit.txt" $GUEST_TIDS)
+	_entries=$(hist_entries "$GUEST_DIR/hist-entry.txt")
+	if [ -n "$_bad" ]; then
+		result "mix-$1" FAIL "hist oracle differs from the guest's mix: $_bad"
+	elif [ "$_entries" = 0 ]; then
+		result "mix-$1" FAIL "LAB FAILURE: 0 kvm_entry events"
+	else
+		result "mix-$1" PASS "hist: $(brief "$GUEST_DIR/hist.counts")entries=$_entries${_other:+ other-threads=$_other}"
+	fi
+}
+
+check_exitprof() { # name
+	if [ "$PROF_RC" = skip ]; then
+		result "exitprof-$1" SKIP "exitprof not in the initramfs (not built yet, issue 2)"
+		result "oracle-$1" SKIP "exitprof not in the initramfs"
+		return 1
+	fi
+	if [ "$PROF_RC" != 0 ] || [ ! -s "$GUEST_DIR/exitprof.csv" ]; then
+		result "exitprof-$1" FAIL "exitprof status $PROF_RC, no CSV: $(head -c 300 "$GUEST_DIR/exitprof.err" | tr '\n' ' ')"
+		result "oracle-$1" SKIP "no exitprof CSV"
+		return 1
+	fi
+	exitprof_counts "$GUEST_DIR/exitprof.csv" >"$GUEST_DIR/exitprof.counts"
+	if grep -q malformed "$GUEST_DIR/exitprof.counts"; then
+		result "exitprof-$1" FAIL "malformed CSV rows: $(grep malformed "$GUEST_DIR/exitprof.counts" | head -n 3 | tr '\n' ' ')"
+		return 1
+	fi
+	_bad=$(diff_counts "$GUEST_DIR/expect.counts" "$GUEST_DIR/exitprof.counts")
+	# Plausible times: every timed reason has 0 < min <= avg <= max, and the total time fits
+	# in the run's wall time on all vCPUs.
+	_times=$(awk -v wall="$GUEST_WALL_NS" -v nv="$(echo $GUEST_TIDS | wc -w)" '
+		$3 > 0 && !($5 > 0 && $5 <= $6 && $6 <= $7) { printf "reason %s: min=%s avg=%s max=%s; ", $1, $5, $6, $7 }
+		$3 > $2 { printf "reason %s: timed %s > count %s; ", $1, $3, $2 }
+		{ s += $4 } END { if (s <= 0) printf "no time measured; ";
+			if (s > wall * nv) printf "total %d ns > wall %d ns x %d vCPUs; ", s, wall, nv }' \
+		"$GUEST_DIR/exitprof.counts")
+	if [ -n "$_bad$_times" ]; then
+		result "exitprof-$1" FAIL "${_bad:+counts differ from the guest's mix: $_bad}${_times:+implausible times: $_times}"
+	else
+		result "exitprof-$1" PASS "$(awk '{ printf "%s=%s(avg %dns max %dns) ", $1, $2, $6, $7 }' "$GUEST_DIR/exitprof.counts" |
+			sed 's/^114=/cpuid=/; s/ 120=/ hlt=/; s/ 123=/ io=/; s/ 124=/ msr=/')"
+	fi
+	# The oracle: every reason, both ways.
+	_bad="$(diff_counts "$GUEST_DIR/hist.counts" "$GUEST_DIR/exitprof.counts")$(diff_counts "$GUEST_DIR/exitprof.counts" "$GUEST_DIR/hist.counts")"
+	if [ -n "$_bad" ]; then
+		result "oracle-$1" FAIL "exitprof vs hist oracle (want=hist): $_bad"
+	else
+		result "oracle-$1" PASS "exitprof == hist for all $(wc -l <"$GUEST_DIR/hist.counts") reasons, $(awk '{ s += $2 } END { print s }' "$GUEST_DIR/hist.counts") exits"
+	fi
+}
+
+# leaf_field FILE IDX FIELD: a register of the LEAF line with that index (as a decimal number).
+leaf_field() {
+	printf '%d' "$(sed -n "s/^LEAF vcpu=0 idx=$2 .* $3=\(0x[0-9a-f]*\).*/\1/p" "$1")"
+}
+
+check_leaves() { # name: the snapshot (leaves read inside the guest) against exitprof
+	if [ ! -f /sys/module/kvm/parameters/exit_stats ]; then
+		result "leaves-$1" SKIP "kernel without the patch (no /sys/module/kvm/parameters/exit_stats)"
+		return
+	fi
+	[ -f "$GUEST_DIR/exitprof.counts" ] || { result "leaves-$1" SKIP "no exitprof counts to compare with"; return; }
+	_q=$(sed -n 's/^QUERIES .*quiet=//p' "$GUEST_DIR/guest.out")
+	[ "$_q" = 1 ] || { result "leaves-$1" FAIL "no quiet snapshot in $(sed -n 's/^QUERIES .*attempts=\([0-9]*\).*/\1/p' "$GUEST_DIR/guest.out") tries (leaf totals moved by more than the reads themselves)"; return; }
+	_f=$GUEST_DIR/guest.out
+	_last=$(($(grep -c '^LEAF ' "$_f") - 1))
+	_bad="" _j=1
+	while [ $_j -lt $_last ]; do
+		_r=$(leaf_field "$_f" $_j in_ecx)
+		_edx=$(leaf_field "$_f" $_j edx)
+		_leaf=$(($(leaf_field "$_f" $_j eax) + ((_edx & 0x7fffffff) << 32)))
+		# Exits of this reason that came after this read: later reads (cpuid), the final HLT.
+		case $_r in 114) _after=$((_last - _j)) ;; 120) _after=1 ;; *) _after=0 ;; esac
+		_want=$(($(lookup "$GUEST_DIR/exitprof.counts" $_r) - _after))
+		[ $((_edx & 0x80000000)) != 0 ] || _bad="$_bad $(reason_name $_r):edx=$_edx(not valid)"
+		[ "$_leaf" = "$_want" ] || _bad="$_bad $(reason_name $_r):leaf=$_leaf,exitprof-after=$_want"
+		_j=$((_j + 1))
+	done
+	_total=$(awk '{ s += $2 } END { print s }' "$GUEST_DIR/exitprof.counts")
+	_ltotal=$(leaf_field "$_f" $_last eax)
+	[ "$_ltotal" = $((_total - 1)) ] || _bad="$_bad total:leaf=$_ltotal,exitprof-1=$((_total - 1))"
+	# Cycles: at the last read, every earlier exit has re-entered and added its cycles; exitprof's
+	# total also holds that read's own exit (one cpuid exit, its average).
+	_khz=$(sed -n 's/.*tsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)
+	_cyc=$(($(leaf_field "$_f" $_last ebx) * 4294967296 + $(leaf_field "$_f" $_last ecx)))
+	_cmp=$(awk -v cyc="$_cyc" -v khz="$_khz" -v tol="$LEAF_TOL_PCT" '
+		{ ns += $4; if ($1 == 114) avg = $6 }
+		END { leaf = cyc * 1e6 / khz; bpf = ns - avg; d = 100 * (leaf - bpf) / bpf
+			printf "%s leaf=%.0fns exitprof=%.0fns diff=%+.2f%%", (d <= tol && d >= -tol) ? "ok" : "bad", leaf, bpf, d }' \
+		"$GUEST_DIR/exitprof.counts")
+	case $_cmp in bad*) _bad="$_bad cycles:${_cmp#bad }(tolerance ${LEAF_TOL_PCT}%)" ;; esac
+	if [ -n "$_bad" ]; then
+		result "leaves-$1" FAIL "leaf vs exitprof:$_bad"
+	else
+		result "leaves-$1" PASS "$((_last - 1)) reasons and total ($_ltotal exits) equal exitprof's; cycles ${_cmp#ok } (tolerance ${LEAF_TOL_PCT}%); $(sed -n 's/^QUERIES vcpu=0 //p' "$_f")"
+	fi
+}
+
+guest_case() { # name mixguest-args...
+	_name=$1
+	shift
+	_t0=$(cut -d' ' -f1 /proc/uptime)
+	run_guest "$_name" "$@"
+	GUEST_WALL_NS=$(awk -v a="$_t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%d", (b - a + 0.02) * 1e9 }')
+	if [ "$GUEST_RC" != 0 ]; then
+		result "mix-$_name" FAIL "$(guest_failure)"
+		return
+	fi
+	check_mix "$_name"
+	check_exitprof "$_name" || return 0
+	case " $* " in *" --snapshot "*) check_leaves "$_name" ;; esac
+}
+
+if ! have mixguest; then
+	result guests SKIP "mixguest not in the initramfs"
+else
+	# Per-VM mode for the snapshot: the guest must see its own VM's exits only.
+	_mode=$(cat /sys/module/kvm/parameters/exit_stats 2>/dev/null)
+	[ -n "$_mode" ] && echo 2 >/sys/module/kvm/parameters/exit_stats
+	guest_case mix1 cpuid=200,io=50,msr=20
+	guest_case smp2 cpuid=300,io=10,msr=5 cpuid=100,io=40,msr=15
+	guest_case big cpuid=20000,io=2000,msr=1000
+	guest_case snap --snapshot $SNAP_REASONS cpuid=100,io=20,msr=10
+	[ -n "$_mode" ] && echo "$_mode" >/sys/module/kvm/parameters/exit_stats
+fi

@@ -1,0 +1,72 @@
+# The host owner's switch /sys/module/kvm/parameters/exit_stats (docs/leaves.md):
+#   leaves-off    with 0, each exitprof leaf answers exactly like the unused leaf 0x4FFFFFF0
+#                 with the same ecx, i.e. like an unpatched kernel
+#   leaves-on     with 2, the same queries get the contract's answers (so leaves-off could fail)
+#   leaves-modes  1 (global) shows earlier VMs' exits to a new VM, 2 (per-VM) does not
+PARAM=/sys/module/kvm/parameters/exit_stats
+# Pairs: an exitprof leaf, then 0x4FFFFFF0 with the same ecx. 0xFFFFFFFB: an exit code the APM
+# does not define; 0x72: cpuid.
+OFF_QUERIES=4fffffff:0,4ffffff0:0,4ffffffe:0,4ffffff0:0,4ffffffd:72,4ffffff0:72,4ffffffc:72,4ffffff0:72,4ffffffd:fffffffb,4ffffff0:fffffffb,4ffffffc:7b,4ffffff0:7b
+
+leaf_regs() { # guest.out idx: "eax ebx ecx edx" of that LEAF line
+	sed -n "s/^LEAF vcpu=0 idx=$2 .* eax=\([^ ]*\) ebx=\([^ ]*\) ecx=\([^ ]*\) edx=\([^ ]*\)/\1 \2 \3 \4/p" "$1"
+}
+
+query_guest() { # name queries: runs mixguest (a few cpuids first) with --query
+	GUEST_DIR=$ART/$1
+	mkdir -p "$GUEST_DIR"
+	timeout 60 mixguest --query "$2" cpuid=10 >"$GUEST_DIR/guest.out" 2>"$GUEST_DIR/guest.err"
+}
+
+if [ ! -f $PARAM ]; then
+	result leaves-off SKIP "kernel without the patch (no $PARAM)"
+elif ! have mixguest; then
+	result leaves-off SKIP "mixguest not in the initramfs"
+else
+	_old=$(cat $PARAM)
+	for _mode in 0 2; do
+		echo $_mode >$PARAM || { result leaves-off FAIL "cannot write $_mode to $PARAM"; break; }
+		_name=leaves-$([ $_mode = 0 ] && echo off || echo on)
+		if ! query_guest "$_name" "$OFF_QUERIES"; then
+			result "$_name" FAIL "mixguest failed: $(head -c 200 "$GUEST_DIR/guest.err")"
+			continue
+		fi
+		_same="" _diff="" _i=0
+		while [ $_i -lt 12 ]; do
+			_a=$(leaf_regs "$GUEST_DIR/guest.out" $_i)
+			_b=$(leaf_regs "$GUEST_DIR/guest.out" $((_i + 1)))
+			_leaf=$(sed -n "s/^LEAF vcpu=0 idx=$_i in_eax=\([^ ]*\) in_ecx=\([^ ]*\).*/\1:\2/p" "$GUEST_DIR/guest.out")
+			if [ "$_a" = "$_b" ]; then _same="$_same $_leaf"; else _diff="$_diff $_leaf=($_a)vs($_b)"; fi
+			_i=$((_i + 2))
+		done
+		if [ $_mode = 0 ]; then
+			if [ -z "$_diff" ]; then
+				result leaves-off PASS "exit_stats=0: 6 of 6 queries answer like 0x4FFFFFF0:$_same"
+			else
+				result leaves-off FAIL "exit_stats=0 but leaves differ from 0x4FFFFFF0:$_diff"
+			fi
+		else
+			# 0x4FFFFFFF valid (edx bit 31), undefined reason -> 0,0,0,0xffffffff
+			_t=$(leaf_regs "$GUEST_DIR/guest.out" 0)
+			_u=$(leaf_regs "$GUEST_DIR/guest.out" 8)
+			if [ $(($(echo "$_t" | cut -d' ' -f4) & 0x80000000)) != 0 ] && [ "$_u" = "0x0 0x0 0x0 0xffffffff" ]; then
+				result leaves-on PASS "exit_stats=2: total ($_t) valid, undefined reason 0xFFFFFFFB -> ($_u)"
+			else
+				result leaves-on FAIL "exit_stats=2: total ($_t) and undefined reason 0xFFFFFFFB ($_u) not as in docs/leaves.md"
+			fi
+		fi
+	done
+	# Modes: a busy VM first, then a new VM reads its total in mode 1 and in mode 2.
+	_busy=5000
+	timeout 60 mixguest cpuid=$_busy >/dev/null 2>&1
+	echo 1 >$PARAM && query_guest leaves-global 4fffffff:0 && _g=$(leaf_regs "$GUEST_DIR/guest.out" 0)
+	echo 2 >$PARAM && query_guest leaves-pervm 4fffffff:0 && _p=$(leaf_regs "$GUEST_DIR/guest.out" 0)
+	_gn=$(($(echo "$_g" | cut -d' ' -f1))) _pn=$(($(echo "$_p" | cut -d' ' -f1)))
+	# Per-VM: only its own 10 cpuids, the read itself and a few npf/intr; global: >= the busy VM.
+	if [ "$_gn" -ge $_busy ] && [ "$_pn" -ge 11 ] && [ "$_pn" -lt 100 ]; then
+		result leaves-modes PASS "after a VM with $_busy cpuid exits, a new VM reads total $_gn in mode 1 (global), $_pn in mode 2 (its own)"
+	else
+		result leaves-modes FAIL "new VM's total: mode 1 $_gn (want >= $_busy), mode 2 $_pn (want 11..99)"
+	fi
+	echo "$_old" >$PARAM
+fi

@@ -1,0 +1,187 @@
+# Helpers for the lab's checks inside L1 (busybox sh). Sourced by /lab/run-checks.
+#
+# Every check reports exactly one line per result on the serial console:
+#   LAB-RESULT <name> PASS|FAIL|SKIP <detail>
+# lab/run on the host parses those lines; nothing else on the console is machine-read.
+
+TRACING=/sys/kernel/tracing
+KVM_EXIT=$TRACING/events/kvm/kvm_exit
+KVM_ENTRY=$TRACING/events/kvm/kvm_entry
+# Artefacts of each run (guest output, exitprof CSV, hist dumps); /share is the host's 9p
+# share when lab/run mounted one, else they stay in L1's tmpfs.
+ART=${LAB_ART:-/tmp/lab}
+mkdir -p "$ART"
+LAB_NRESULTS=0
+
+result() { # name status detail...
+	_n=$1 _s=$2
+	shift 2
+	LAB_NRESULTS=$((LAB_NRESULTS + 1))
+	echo "LAB-RESULT $_n $_s $*"
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# The SVM exit codes the micro-guests control, and their names in the kernel's trace output.
+reason_name() {
+	case $1 in
+	114 | 0x72) echo cpuid ;; 120 | 0x78) echo hlt ;; 123 | 0x7b) echo io ;; 124 | 0x7c) echo msr ;;
+	96 | 0x60) echo intr ;; 1024 | 0x400) echo npf ;; *) printf 'reason%d' "$(($1))" ;;
+	esac
+}
+
+# --- tracefs hist triggers: an oracle that counts every event, independent of exitprof ---
+HIST_EXIT='hist:keys=common_pid,exit_reason:vals=hitcount:sort=common_pid,exit_reason:size=4096'
+HIST_ENTRY='hist:keys=common_pid:vals=hitcount:size=1024'
+
+hist_start() {
+	echo "$HIST_EXIT" >"$KVM_EXIT/trigger" && echo "$HIST_ENTRY" >"$KVM_ENTRY/trigger"
+}
+
+hist_stop() { # dir: saves both histograms there, then removes the triggers
+	cat "$KVM_EXIT/hist" >"$1/hist-exit.txt"
+	cat "$KVM_ENTRY/hist" >"$1/hist-entry.txt"
+	echo "!$HIST_EXIT" >"$KVM_EXIT/trigger"
+	echo "!$HIST_ENTRY" >"$KVM_ENTRY/trigger"
+}
+
+# hist_counts HISTFILE TIDS...: prints "reason count" (decimal) summed over the given threads.
+hist_counts() {
+	_f=$1
+	shift
+	sed -n 's/[{},:]/ /g; s/^ *common_pid/common_pid/p' "$_f" |
+		awk -v tids=" $* " '$1 == "common_pid" && index(tids, " " $2 " ") { n[$4] += $6 }
+			END { for (r in n) print r, n[r] }' | sort -n
+}
+
+# hist_other_pids HISTFILE TIDS...: events of threads that are not the guest's ("pid:count ...").
+hist_other_pids() {
+	_f=$1
+	shift
+	sed -n 's/[{},:]/ /g; s/^ *common_pid/common_pid/p' "$_f" |
+		awk -v tids=" $* " '$1 == "common_pid" && !index(tids, " " $2 " ") { n[$2] += $NF }
+			END { for (p in n) printf "%s:%d ", p, n[p] }'
+}
+
+hist_entries() { # HISTFILE: total kvm_entry events
+	sed -n 's/.*hitcount: *\([0-9]*\).*/\1/p' "$1" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# lookup FILE KEY: the value of "KEY value" lines (0 if absent).
+lookup() { awk -v k="$2" '$1 == k { v = $2 } END { print v + 0 }' "$1"; }
+
+# --- micro-guest runs ---
+
+# wait_for_line FILE REGEX SECONDS PID: waits until FILE has a line matching REGEX, while PID lives.
+wait_for_line() {
+	_i=0
+	while [ $_i -lt $(($3 * 10)) ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$4" 2>/dev/null || { grep -q "$2" "$1" 2>/dev/null; return; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# wait_pid PID SECONDS: waits for a child to end; returns its status, 124 on timeout (then kills).
+wait_pid() {
+	_i=0
+	while kill -0 "$1" 2>/dev/null; do
+		if [ $_i -ge $(($2 * 10)) ]; then
+			kill -9 "$1" 2>/dev/null
+			wait "$1" 2>/dev/null
+			return 124
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	wait "$1"
+}
+
+# profiler_attached PID: exitprof has attached its tracepoint programs once the number of its
+# bpf_link fds is at least 2 (kvm_exit, kvm_entry) and has stopped growing for 0.5 s. This reads
+# /proc only, so it needs no cooperation from exitprof's output format.
+profiler_attached() {
+	_last=-1 _stable=0 _i=0
+	while [ $_i -lt 300 ] && kill -0 "$1" 2>/dev/null; do
+		_n=$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'bpf_link\|perf_event')
+		if [ "$_n" -ge 2 ] && [ "$_n" = "$_last" ]; then
+			_stable=$((_stable + 1))
+			[ $_stable -ge 5 ] && return 0
+		else
+			_stable=0
+		fi
+		_last=$_n
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# run_guest NAME MIXGUEST-ARGS...: one profiled micro-guest run, in this order:
+#   hist triggers on; guest creates its VM and waits; exitprof --vm attaches; guest runs; guest
+#   exits; exitprof sees the VM gone and writes its CSV; hist triggers off.
+# Leaves in $ART/NAME: guest.out, guest.err, exitprof.csv, exitprof.err, hist-*.txt, status.
+# Sets GUEST_DIR, GUEST_TIDS, GUEST_RC, PROF_RC (PROF_RC=skip when exitprof is not there).
+run_guest() {
+	GUEST_NAME=$1
+	shift
+	GUEST_DIR=$ART/$GUEST_NAME
+	rm -rf "$GUEST_DIR"
+	mkdir -p "$GUEST_DIR"
+	GUEST_RC=0 PROF_RC=skip GUEST_TIDS=""
+	hist_start || { GUEST_RC=hist; return; }
+	mixguest --wait "$@" >"$GUEST_DIR/guest.out" 2>"$GUEST_DIR/guest.err" &
+	_gpid=$!
+	if ! wait_for_line "$GUEST_DIR/guest.out" '^READY' 10 $_gpid; then
+		wait_pid $_gpid 5
+		GUEST_RC=noready
+		hist_stop "$GUEST_DIR"
+		return
+	fi
+	if have exitprof; then
+		exitprof --vm $_gpid --csv "$GUEST_DIR/exitprof.csv" >"$GUEST_DIR/exitprof.out" \
+			2>"$GUEST_DIR/exitprof.err" &
+		_ppid=$!
+		profiler_attached $_ppid || echo "lab: exitprof did not attach within 30 s" >>"$GUEST_DIR/exitprof.err"
+	fi
+	kill -USR1 $_gpid
+	wait_pid $_gpid "${GUEST_TIMEOUT:-60}"
+	GUEST_RC=$?
+	if [ -n "${_ppid:-}" ]; then
+		# exitprof ends by itself when the VM's process is gone; SIGINT if it does not.
+		wait_pid_int $_ppid 20
+		PROF_RC=$?
+		_ppid=""
+	fi
+	hist_stop "$GUEST_DIR"
+	GUEST_TIDS=$(sed -n 's/^VCPU [0-9]* tid=//p' "$GUEST_DIR/guest.out" | tr '\n' ' ')
+}
+
+wait_pid_int() { # PID SECONDS: like wait_pid, but asks with SIGINT first (exitprof prints then)
+	_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_i -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	kill -0 "$1" 2>/dev/null && { kill -INT "$1"; echo "lab: exitprof did not end by itself; sent SIGINT" >>"$GUEST_DIR/exitprof.err"; }
+	wait_pid "$1" 10
+}
+
+# guest_failure: explains a failed run; a guest that never entered is a lab failure, not a
+# profiler failure (see docs/lab.md, "TSC calibration").
+guest_failure() {
+	_entries=$(hist_entries "$GUEST_DIR/hist-entry.txt" 2>/dev/null || echo 0)
+	if [ "$GUEST_RC" = 124 ] && [ "$_entries" = 0 ]; then
+		echo "LAB FAILURE: micro-guest hung with 0 kvm_entry events (KVM_RUN never entered the guest; check 'tsc: Unable to calibrate' in the L1 log)"
+	else
+		echo "micro-guest failed (status $GUEST_RC, $_entries kvm_entry events): $(head -c 200 "$GUEST_DIR/guest.err" | tr '\n' ' ')"
+	fi
+}
+
+# expect_counts: "reason count" (decimal) of the exits the guest says it controls.
+expect_counts() {
+	sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=[a-z]* count=\([0-9]*\)/\1 \2/p' "$GUEST_DIR/guest.out" |
+		while read -r r c; do echo "$((r)) $c"; done
+}
