@@ -74,7 +74,7 @@ int args_parse_seconds(const char *s, double *out)
 	double v;
 
 	/* Plain decimal only: no sign, hex, "inf" or "nan", and nothing after the number. */
-	if (!s || !*s || !strchr("0123456789.", s[0]))
+	if (!s || !*s || !strchr("0123456789.", s[0]) || s[strspn(s, "0123456789.eE+-")] != '\0')
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);

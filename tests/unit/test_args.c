@@ -1,0 +1,98 @@
+/* Option parsing in-process: good command lines give the right struct, every bad one gives
+ * status 2 and one line naming the option and the fix. */
+#include <string.h>
+#include "args.h"
+#include "check.h"
+
+#define ARGV(...) ((char *[]){ "exitprof", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "exitprof", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(a, err, ...) args_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (a), (err), sizeof(err), true)
+
+static void good(void)
+{
+	struct args a;
+	char err[ARGS_ERR_MAX];
+
+	CHECK(PARSE(&a, err, "--vm", "1234") == 0 && a.vm_pid == 1234 && !a.all && a.vcpu == -1 &&
+	      a.sort == SORT_COUNT && a.interval_s == 0 && a.duration_s == 0 && !a.csv && !a.json, "--vm 1234: %s", err);
+	CHECK(PARSE(&a, err, "--all", "--duration", "2.5", "--interval", "0.5", "--sort", "max", "--per-vcpu",
+		    "--csv", "-", "--json", "out.json", "--vcpu", "3") == 0,
+	      "full line: %s", err);
+	CHECK(a.all && a.duration_s == 2.5 && a.interval_s == 0.5 && a.sort == SORT_MAX && a.per_vcpu && a.vcpu == 3 &&
+	      !strcmp(a.csv, "-") && !strcmp(a.json, "out.json"), "full line values");
+	CHECK(PARSE(&a, err, "-p", "1", "-s", "avg") == 0 && a.vm_pid == 1 && a.sort == SORT_AVG, "short options");
+	CHECK(PARSE(&a, err, "--vm=99", "--sort=time") == 0 && a.vm_pid == 99 && a.sort == SORT_TIME, "--opt=value");
+	CHECK(PARSE(&a, err, "--all", "--vcpu", "0") == 0 && a.vcpu == 0, "--vcpu 0 is valid");
+}
+
+/* Each bad line: status 2, one line, mentioning `needle`. */
+static void bad_case(int argc, char **argv, const char *needle)
+{
+	struct args a;
+	char err[ARGS_ERR_MAX];
+	int r = args_parse(argc, argv, &a, err, sizeof(err), true);
+
+	CHECK(r == 2, "'%s %s' gives %d, want 2", argv[1], argc > 2 ? argv[2] : "", r);
+	CHECK(strstr(err, needle) != NULL, "'%s': message '%s' lacks '%s'", argv[1], err, needle);
+	CHECK(strchr(err, '\n') == NULL && strlen(err) > 20, "one informative line: '%s'", err);
+	CHECK(strstr(err, ": ") != NULL, "cause, then the fix after ': ' in '%s'", err);
+}
+#define BAD(needle, ...) bad_case(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), needle)
+
+static void bad(void)
+{
+	BAD("no target", "--duration", "1");
+	BAD("--vm 'abc'", "--vm", "abc");
+	BAD("--vm '0'", "--vm", "0");
+	BAD("--vm '-5'", "--vm", "-5");
+	BAD("--vm '12x'", "--vm", "12x");
+	BAD("--vm '99999999999'", "--vm", "99999999999");
+	BAD("--vm and --all", "--vm", "1", "--all");
+	BAD("--vcpu 'x'", "--all", "--vcpu", "x");
+	BAD("--vcpu '-1'", "--all", "--vcpu", "-1");
+	BAD("--interval '0'", "--all", "--interval", "0");
+	BAD("--interval '-1'", "--all", "--interval", "-1");
+	BAD("--interval 'abc'", "--all", "--interval", "abc");
+	BAD("--interval 'nan'", "--all", "--interval", "nan");
+	BAD("--interval 'inf'", "--all", "--interval", "inf");
+	BAD("--interval '1s'", "--all", "--interval", "1s");
+	BAD("--interval ''", "--all", "--interval", "");
+	BAD("--duration '0'", "--all", "--duration", "0");
+	BAD("--duration '-3'", "--all", "--duration", "-3");
+	BAD("--duration 'ten'", "--all", "--duration", "ten");
+	BAD("--duration '0x10'", "--all", "--duration", "0x10");
+	BAD("--duration '1e99'", "--all", "--duration", "1e99");
+	BAD("--sort 'fast'", "--all", "--sort", "fast");
+	BAD("--csv needs a file", "--all", "--csv", "");
+	BAD("both write to stdout", "--all", "--csv", "-", "--json", "-");
+	BAD("unexpected argument 'extra'", "--all", "extra");
+}
+
+static void numbers(void)
+{
+	double d;
+	int64_t n;
+
+	CHECK(args_parse_seconds("1", &d) == 0 && d == 1, "1");
+	CHECK(args_parse_seconds("0.25", &d) == 0 && d == 0.25, "0.25");
+	CHECK(args_parse_seconds(".5", &d) == 0 && d == 0.5, ".5");
+	CHECK(args_parse_seconds("1e3", &d) == 0 && d == 1000, "1e3 (still a decimal number)");
+	CHECK(args_parse_seconds("0.0", &d) == -1, "0.0");
+	CHECK(args_parse_seconds(" 1", &d) == -1, "leading space");
+	CHECK(args_parse_seconds("+1", &d) == -1, "sign");
+	CHECK(args_parse_uint("0", 10, &n) == 0 && n == 0, "0");
+	CHECK(args_parse_uint("10", 10, &n) == 0 && n == 10, "max");
+	CHECK(args_parse_uint("11", 10, &n) == -1, "over max");
+	CHECK(args_parse_uint("", 10, &n) == -1, "empty");
+	CHECK(args_parse_uint("99999999999999999999999", 0x7fffffff, &n) == -1, "no overflow");
+}
+
+int main(void)
+{
+	good();
+	bad();
+	numbers();
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures ? 1 : 0;
+}

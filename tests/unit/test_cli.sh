@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Runs the exitprof binary on every bad input the issue lists and checks, for each: the exit
+# status, exactly one line on stderr that names the cause (and a fix after ": "), nothing on
+# stdout, and that no BPF program is left behind. Usage: test_cli.sh EXITPROF_BINARY
+set -u
+exe=$1
+runner=() # a command that runs exitprof, e.g. setpriv to drop root
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect STATUS NEEDLE -- ARGS...: run exitprof ARGS and check status + the single stderr line.
+expect() {
+	local want=$1 needle=$2
+	shift 3
+	"${runner[@]}" "$exe" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$? lines
+	lines=$(wc -l <"$tmp/err")
+	if [ "$rc" != "$want" ] || [ "$lines" != 1 ] || ! grep -qF -- "$needle" "$tmp/err" ||
+		! grep -q '^exitprof: .*: ' "$tmp/err" || [ -s "$tmp/out" ]; then
+		echo "FAIL: exitprof $* -> status $rc (want $want), $lines stderr line(s), want '$needle':"
+		sed 's/^/  stderr: /' "$tmp/err"
+		sed 's/^/  stdout: /' "$tmp/out"
+		fails=$((fails + 1))
+	else
+		echo "ok: exitprof $* -> $rc: $(cat "$tmp/err")"
+	fi
+}
+
+bpf_progs() { bpftool prog list 2>/dev/null | grep -c 'name handle_kvm_' || true; }
+[ "$(id -u)" = 0 ] && command -v bpftool >/dev/null && before=$(bpf_progs)
+
+# Command line (status 2)
+expect 2 "no target" -- --duration 1
+expect 2 "--vm 'abc' is not a process id" -- --vm abc
+expect 2 "--vm '-1' is not a process id" -- --vm -1
+expect 2 "--vm '0' is not a process id" -- --vm 0
+expect 2 "--vm and --all" -- --vm 1 --all
+expect 2 "--interval '0'" -- --all --interval 0
+expect 2 "--interval '-2'" -- --all --interval -2
+expect 2 "--interval 'x'" -- --all --interval x
+expect 2 "--duration '0'" -- --all --duration 0
+expect 2 "--duration '-1'" -- --all --duration -1
+expect 2 "--duration 'soon'" -- --all --duration soon
+expect 2 "--sort 'name'" -- --all --sort name
+expect 2 "--vcpu 'one'" -- --all --vcpu one
+
+# The target (status 1). A pid that does not exist: the highest free one below pid_max.
+pid=$(( $(cat /proc/sys/kernel/pid_max) - 1 ))
+while [ -e "/proc/$pid" ]; do pid=$((pid - 1)); done
+expect 1 "no process with pid $pid" -- --vm "$pid"
+# A pid that exists but is no KVM process: this shell.
+expect 1 "pid $$ (" -- --vm $$
+grep -q "is not a KVM process" "$tmp/err" || { echo "FAIL: not-KVM message"; fails=$((fails + 1)); }
+
+# Unwritable outputs (status 1), checked before anything else touches the system.
+expect 1 "--csv /nonexistent-dir-$$/x.csv cannot be created" -- --all --csv "/nonexistent-dir-$$/x.csv"
+expect 1 "--json $tmp is a directory" -- --all --json "$tmp"
+[ ! -e "/nonexistent-dir-$$" ] || { echo "FAIL: created a directory"; fails=$((fails + 1)); }
+
+# Not root and no capabilities (status 1). As root, drop to nobody with setpriv (a real
+# unprivileged process, not a test hook); as a normal user, run directly.
+if [ "$(id -u)" = 0 ]; then
+	if command -v setpriv >/dev/null; then
+		cp "$exe" "$tmp/exitprof" && chmod 755 "$tmp" "$tmp/exitprof"
+		real_exe=$exe
+		exe=$tmp/exitprof
+		runner=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --)
+		expect 1 "not root and no CAP_BPF+CAP_PERFMON" -- --all --duration 1
+		runner=()
+		exe=$real_exe
+	else
+		echo "note: setpriv missing, not-root case not run"
+	fi
+else
+	expect 1 "not root and no CAP_BPF+CAP_PERFMON" -- --all --duration 1
+fi
+
+# --help documents every option, with examples, and exits 0.
+"$exe" --help >"$tmp/help" 2>&1 || { echo "FAIL: --help status"; fails=$((fails + 1)); }
+for opt in --vm --all --vcpu --per-vcpu --interval --duration --sort --csv --json EXAMPLES; do
+	grep -q -- "$opt" "$tmp/help" || { echo "FAIL: --help lacks $opt"; fails=$((fails + 1)); }
+done
+
+# Unknown option: argp's standard message, status 2.
+"$exe" --bogus >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" = 2 ] && grep -q "bogus" "$tmp/err" || { echo "FAIL: --bogus -> $rc"; fails=$((fails + 1)); }
+
+if [ -n "${before:-}" ]; then
+	after=$(bpf_progs)
+	[ "$after" = "$before" ] || { echo "FAIL: BPF programs before $before, after $after"; fails=$((fails + 1)); }
+fi
+echo "$fails failure(s)"
+[ "$fails" = 0 ]

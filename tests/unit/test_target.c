@@ -1,0 +1,80 @@
+/* target.c against real processes: this test itself (not KVM), a pid that does not exist, a
+ * zombie, and a child holding a KVM VM fd (kvm_holder; that part is skipped without /dev/kvm). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+#include "target.h"
+
+static int free_pid(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	int pid = 32768;
+	char path[64];
+
+	if (f) {
+		if (fscanf(f, "%d", &pid) != 1)
+			pid = 32768;
+		fclose(f);
+	}
+	for (pid--; pid > 1; pid--) {
+		snprintf(path, sizeof(path), "/proc/%d", pid);
+		if (access(path, F_OK) != 0)
+			return pid;
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	char err[256];
+	int pid;
+
+	CHECK(target_is_kvm(getpid()) == 0, "this test is not a KVM process");
+	CHECK(target_check(getpid(), err, sizeof(err)) == -1 && strstr(err, "is not a KVM process"), "%s", err);
+	pid = free_pid();
+	CHECK(target_check(pid, err, sizeof(err)) == -1 && strstr(err, "no process with pid"), "%s", err);
+	CHECK(target_is_kvm(pid) == -1 && errno == ENOENT, "missing pid -> ENOENT");
+	CHECK(target_alive(getpid()) == 1, "we are alive");
+	CHECK(target_alive(pid) == 0, "a free pid is not alive");
+
+	/* A zombie counts as gone: the VM has exited even if nobody reaped it yet. */
+	pid_t z = fork();
+	if (z == 0)
+		_exit(0);
+	usleep(200000);
+	CHECK(target_alive(z) == 0, "zombie %d is not alive", z);
+	waitpid(z, NULL, 0);
+
+	if (argc > 1) {
+		int pfd[2];
+		char buf[16] = "";
+
+		if (pipe(pfd) == 0) {
+			pid_t h = fork();
+			if (h == 0) {
+				dup2(pfd[1], 1);
+				execl(argv[1], argv[1], "30", (char *)NULL);
+				_exit(127);
+			}
+			close(pfd[1]);
+			ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
+			if (n > 0 && !strncmp(buf, "ready", 5)) {
+				CHECK(target_is_kvm(h) == 1, "kvm_holder %d holds anon_inode:kvm-vm", h);
+				CHECK(target_check(h, err, sizeof(err)) == 0, "kvm_holder accepted: %s", err);
+				CHECK(target_alive(h) == 1, "kvm_holder alive");
+			} else {
+				fprintf(stderr, "note: kvm_holder could not create a VM (/dev/kvm), KVM case not run\n");
+			}
+			kill(h, SIGKILL);
+			waitpid(h, NULL, 0);
+			close(pfd[0]);
+		}
+	}
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures ? 1 : 0;
+}
