@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# exitprof against the real kernel (root): runs and exits 0, its programs are attached to
+# kvm:kvm_exit/kvm:kvm_entry while it runs and gone afterwards (bpftool prog/perf list), and
+# SIGINT, SIGTERM and the profiled VM exiting each end the run with a summary, complete
+# CSV/JSON and status 0. Usage: test_bpf_cli.sh EXITPROF KVM_HOLDER. Exits 77 if not root.
+set -u
+exe=$1 holder=$2
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+command -v bpftool >/dev/null || { echo "SKIP: bpftool missing"; exit 77; }
+[ -r /sys/kernel/btf/vmlinux ] || { echo "SKIP: no kernel BTF"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+progs() { bpftool prog list | grep -c 'name handle_kvm_' || true; }
+before=$(progs)
+
+# 1. A plain timed run.
+if "$exe" --all --duration 1 >"$tmp/out" 2>"$tmp/err"; then
+	grep -q "=== exitprof total: 1.0" "$tmp/out" || fail "no total table: $(cat "$tmp/out")"
+	echo "ok: --all --duration 1 exits 0"
+else
+	fail "--all --duration 1 -> $?: $(cat "$tmp/err")"
+fi
+[ "$(progs)" = "$before" ] || fail "programs left after --duration 1"
+
+# 2. Attached to the real tracepoints while running.
+"$exe" --all --duration 3 >/dev/null 2>&1 &
+pid=$!
+sleep 1.5
+bpftool perf list >"$tmp/perf" 2>&1
+for tp in kvm_exit kvm_entry kvm_userspace_exit kvm_vcpu_wakeup; do
+	grep -q "pid $pid .*tracepoint  *$tp\$" "$tmp/perf" || fail "$tp not attached by pid $pid: $(cat "$tmp/perf")"
+done
+wait $pid || fail "--duration 3 -> $?"
+bpftool perf list | grep -q "pid $pid " && fail "still attached after exit"
+echo "ok: attached to kvm_exit, kvm_entry, kvm_userspace_exit, kvm_vcpu_wakeup while running"
+
+# 3. Signals: summary, complete files, status 0, nothing left attached.
+for sig in INT TERM; do
+	"$exe" --all --interval 0.3 --csv "$tmp/$sig.csv" --json "$tmp/$sig.json" >"$tmp/$sig.out" 2>&1 &
+	pid=$!
+	sleep 1
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	[ "$rc" = 0 ] || fail "SIG$sig -> status $rc"
+	grep -q "=== exitprof total" "$tmp/$sig.out" || fail "SIG$sig: no summary"
+	head -1 "$tmp/$sig.csv" | grep -q '^time_s,kind,tgid,vcpu' || fail "SIG$sig: CSV header"
+	tail -1 "$tmp/$sig.json" | grep -q '^{"kind":"total"' || fail "SIG$sig: JSON does not end with the total"
+	n=$(grep -c '"kind":"interval"' "$tmp/$sig.json")
+	[ "$n" -ge 2 ] || fail "SIG$sig: $n interval reports in 1 s at 0.3 s"
+	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/$sig.json" ||
+		fail "SIG$sig: JSON lines do not parse"
+	echo "ok: SIG$sig -> summary, $n intervals, status $rc"
+done
+
+# 4. The profiled VM exits mid-run: summary so far, status 0, well before --duration.
+"$holder" 2 >"$tmp/holder" &
+hpid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do grep -q ready "$tmp/holder" 2>/dev/null && break; sleep 0.1; done
+if grep -q ready "$tmp/holder"; then
+	start=$(date +%s)
+	"$exe" --vm $hpid --duration 30 >"$tmp/vm.out" 2>"$tmp/vm.err"
+	rc=$?
+	took=$(($(date +%s) - start))
+	[ "$rc" = 0 ] || fail "VM exit -> status $rc: $(cat "$tmp/vm.err")"
+	grep -q "VM pid $hpid exited after" "$tmp/vm.err" || fail "no 'exited' line: $(cat "$tmp/vm.err")"
+	grep -q "=== exitprof total" "$tmp/vm.out" || fail "no summary after the VM exited"
+	[ "$took" -lt 10 ] || fail "took $took s to notice the VM exit"
+	echo "ok: VM exit mid-run -> status $rc after ${took} s"
+else
+	echo "note: kvm_holder could not create a VM; VM-exit case not run"
+fi
+wait $hpid 2>/dev/null
+
+[ "$(progs)" = "$before" ] || fail "BPF programs before: $before, after: $(progs)"
+echo "$fails failure(s)"
+[ "$fails" = 0 ]
