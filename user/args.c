@@ -35,7 +35,7 @@ static const char doc[] =
 	"(privileges, pid, tracepoints, BTF, output file, BPF load), 2 bad command line.\n"
 	"CSV/JSON columns: docs/output.md.";
 
-enum { OPT_CSV = 0x100, OPT_JSON };
+enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS };
 
 static const struct argp_option options[] = {
 	{ "vm", 'p', "PID", 0, "Profile the VM whose VMM process is PID (e.g. QEMU's pid)", 0 },
@@ -48,6 +48,9 @@ static const struct argp_option options[] = {
 	{ "csv", OPT_CSV, "FILE", 0, "Also write CSV to FILE ('-' = stdout)", 0 },
 	{ "json", OPT_JSON, "FILE", 0, "Also write JSON lines to FILE ('-' = stdout)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's messages (e.g. the verifier log)", 0 },
+	{ "bpf-stats", OPT_BPF_STATS, NULL, 0,
+	  "At the end, print each BPF program's run count and average run time as the kernel "
+	  "measured it (BPF_ENABLE_STATS while running: two extra clock reads per run)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{ 0 },
 };
@@ -159,6 +162,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		a->verbose = true;
+		break;
+	case OPT_BPF_STATS:
+		a->bpf_stats = true;
 		break;
 	case ARGP_KEY_ARG:
 		return fail(ps, "unexpected argument '%s': options only, see exitprof --help", arg);

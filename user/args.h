@@ -18,6 +18,7 @@ struct args {
 	const char *csv;     /* --csv FILE, "-" = stdout, NULL = none */
 	const char *json;    /* --json FILE, "-" = stdout, NULL = none */
 	bool verbose;	     /* --verbose: libbpf's log on stderr */
+	bool bpf_stats;	     /* --bpf-stats: kernel-measured cost of each BPF program, at the end */
 };
 
 #define ARGS_ERR_MAX 256

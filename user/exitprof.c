@@ -132,6 +132,19 @@ static int signals_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+/* --bpf-stats: what each program cost, per run, as the kernel measured it (bench/README.md). */
+static void print_prog_costs(const struct session *s)
+{
+	struct prog_cost c[8];
+	int n = session_prog_costs(s, c, 8);
+
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "exitprof: bpf-stats %-26s runs %llu  run_time_ns %llu  avg_ns %.1f  recursion_misses %llu\n",
+			c[i].name, (unsigned long long)c[i].run_cnt, (unsigned long long)c[i].run_time_ns,
+			c[i].run_cnt ? (double)c[i].run_time_ns / (double)c[i].run_cnt : 0.0,
+			(unsigned long long)c[i].recursion_misses);
+}
+
 enum stop_reason { STOP_DURATION, STOP_SIGNAL, STOP_VM_EXIT, STOP_ERROR };
 
 int main(int argc, char **argv)
@@ -173,6 +186,7 @@ int main(int argc, char **argv)
 		.vcpu = a.vcpu < 0 ? EXITPROF_VCPU_ANY : (uint32_t)a.vcpu,
 		.tp = tp,
 		.verbose = a.verbose,
+		.bpf_stats = a.bpf_stats,
 	};
 	if (session_open(&s, &cfg, err, sizeof(err))) {
 		die_line(err);
@@ -268,6 +282,8 @@ int main(int argc, char **argv)
 		}
 	}
 	exit_table_free(&prev);
+	if (a.bpf_stats)
+		print_prog_costs(&s);
 	session_close(&s);
 	if (close_outputs(&out)) {
 		fprintf(stderr, "exitprof: cannot finish writing the output files (%s)\n", strerror(errno));

@@ -1,9 +1,11 @@
 /* See session.h. */
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "collect.h"
 #include "exitprof.skel.h"
 #include "session.h"
@@ -40,6 +42,7 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 	int e;
 
 	memset(s, 0, sizeof(*s));
+	s->stats_fd = -1;
 	libbpf_set_print(cfg->verbose ? libbpf_print_verbose : libbpf_print_quiet);
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0) {
@@ -73,6 +76,16 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 		session_close(s);
 		return -1;
 	}
+	if (cfg->bpf_stats) {
+		/* Stats stay on while the fd is open; enabled before attach so every run is measured. */
+		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (s->stats_fd < 0) {
+			snprintf(err, errlen, "cannot enable BPF run-time statistics (%s): needs Linux >= 5.8",
+				 strerror(errno));
+			session_close(s);
+			return -1;
+		}
+	}
 	e = exitprof_bpf__attach(obj);
 	if (e) {
 		snprintf(err, errlen, "cannot attach to the kvm tracepoints (%s): run with --verbose for details",
@@ -102,6 +115,35 @@ void session_close(struct session *s)
 	if (s->obj)
 		exitprof_bpf__destroy(s->obj);
 	s->obj = NULL;
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
+	s->stats_fd = -1;
+}
+
+int session_prog_costs(const struct session *s, struct prog_cost *out, int n)
+{
+	struct bpf_program *prog;
+	int i = 0;
+
+	if (!s->obj || s->stats_fd < 0)
+		return -1;
+	bpf_object__for_each_program(prog, s->obj->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (i >= n || fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		out[i].name = bpf_program__name(prog);
+		out[i].run_cnt = info.run_cnt;
+		out[i].run_time_ns = info.run_time_ns;
+		out[i].recursion_misses = info.recursion_misses;
+		i++;
+	}
+	return i;
 }
 
 int session_timeline_fd(const struct session *s)

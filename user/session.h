@@ -19,6 +19,7 @@ struct session_cfg {
 	uint64_t bin_ns;	  /* timeline bin width; 0 = default */
 	uint32_t timeline_keys;	  /* timeline map size; 0 = default */
 	bool verbose;		  /* libbpf messages to stderr */
+	bool bpf_stats;		  /* kernel-measured run time of each program (BPF_ENABLE_STATS) */
 };
 
 struct session {
@@ -26,6 +27,15 @@ struct session {
 	int ncpus;
 	uint32_t max_keys;	/* size the exits map got */
 	bool attached;
+	int stats_fd;		/* BPF_ENABLE_STATS handle, -1 = off */
+};
+
+/* Run statistics of one program, measured by the kernel (bpf_stats). */
+struct prog_cost {
+	const char *name;
+	uint64_t run_cnt;
+	uint64_t run_time_ns;
+	uint64_t recursion_misses; /* runs skipped because another BPF program ran on that CPU */
 };
 
 /* Opens, loads and attaches. On failure: -1, one line in err, and nothing left loaded. */
@@ -39,6 +49,9 @@ void session_detach(struct session *s);
 
 /* Detaches and frees everything; safe to call twice or on a failed open. */
 void session_close(struct session *s);
+
+/* Fills up to n entries (one per loaded program); returns how many, or -1 if stats are off. */
+int session_prog_costs(const struct session *s, struct prog_cost *out, int n);
 
 /* Map fds for other readers (timeline.h), -1 if not open. */
 int session_timeline_fd(const struct session *s);
