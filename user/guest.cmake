@@ -14,3 +14,7 @@ target_link_libraries(exitprof_leaves PUBLIC exitprof_reasons)
 # /dev/kvm micro-VM harness and the host-side leaf query built on it.
 add_library(exitprof_microvm STATIC ${EXITPROF_USER_DIR}/microvm.c)
 target_include_directories(exitprof_microvm PUBLIC ${EXITPROF_USER_DIR})
+
+add_library(exitprof_cpuid_query STATIC ${EXITPROF_USER_DIR}/cpuid_query.c)
+target_include_directories(exitprof_cpuid_query PUBLIC ${EXITPROF_USER_DIR})
+target_link_libraries(exitprof_cpuid_query PUBLIC exitprof_microvm exitprof_leaves)

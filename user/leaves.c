@@ -62,34 +62,52 @@ enum leaf_support leaf_probe(leaf_cpuid_fn fn, void *ctx, struct leaf_value *tot
 	return LEAVES_PRESENT;
 }
 
-enum leaf_support leaf_read_report(leaf_cpuid_fn fn, void *ctx, unsigned isa,
-				   struct leaf_report *rep)
+size_t leaf_report_requests(unsigned isa, struct leaf_request *req)
 {
 	size_t n = exit_reason_count(isa);
-	struct leaf_regs r;
 
-	memset(rep, 0, sizeof(*rep));
-	rep->isa = isa;
+	if (n == 0)
+		return 0;
 	if (n > LEAF_REPORT_MAX)
 		n = LEAF_REPORT_MAX; /* cannot happen: unit-tested */
+	req[0] = (struct leaf_request){ LEAF_TOTAL, 0 };
+	for (size_t i = 0; i < n; i++)
+		req[1 + i] = (struct leaf_request){ LEAF_REASON_COUNT, exit_reason_code_at(isa, i) };
+	return 1 + n;
+}
 
-	rep->cpuid_calls++;
-	if (fn(ctx, LEAF_TOTAL, 0, &r) != 0)
-		return LEAVES_ERROR;
-	if (leaf_decode(&r, &rep->total) != LEAF_VALID)
+enum leaf_support leaf_report_decode(unsigned isa, const struct leaf_regs *answers, size_t n,
+				     struct leaf_report *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->isa = isa;
+	rep->cpuid_calls = n;
+	if (n == 0 || leaf_decode(&answers[0], &rep->total) != LEAF_VALID)
 		return LEAVES_ABSENT;
+	for (size_t i = 1; i < n && i <= LEAF_REPORT_MAX; i++) {
+		struct leaf_row *row = &rep->rows[i - 1];
 
-	for (size_t i = 0; i < n; i++) {
-		struct leaf_row *row = &rep->rows[i];
-
-		row->reason = exit_reason_code_at(isa, i);
-		rep->cpuid_calls++;
-		if (fn(ctx, LEAF_REASON_COUNT, row->reason, &r) != 0)
-			return LEAVES_ERROR;
-		row->status = leaf_decode(&r, &row->value);
-		rep->nrows = i + 1;
+		row->reason = exit_reason_code_at(isa, i - 1);
+		row->status = leaf_decode(&answers[i], &row->value);
+		rep->nrows = i;
 		if (row->status == LEAF_FOREIGN)
 			return LEAVES_ABSENT;
 	}
 	return LEAVES_PRESENT;
+}
+
+enum leaf_support leaf_read_report(leaf_cpuid_fn fn, void *ctx, unsigned isa,
+				   struct leaf_report *rep)
+{
+	struct leaf_request req[LEAF_REQUESTS_MAX];
+	struct leaf_regs answers[LEAF_REQUESTS_MAX];
+	size_t n = leaf_report_requests(isa, req);
+
+	for (size_t i = 0; i < n; i++) {
+		if (fn(ctx, req[i].leaf, req[i].subleaf, &answers[i]) != 0) {
+			leaf_report_decode(isa, answers, i, rep);
+			return LEAVES_ERROR;
+		}
+	}
+	return leaf_report_decode(isa, answers, n, rep);
 }

@@ -93,12 +93,26 @@ struct leaf_report {
 	uint64_t cpuid_calls; /* CPUIDs this read executed, i.e. exits it caused */
 };
 
-/* Reads the total (LEAF_TOTAL) and then every defined reason of isa
- * (LEAF_REASON_COUNT, one CPUID each, in exit_reason_code_at() order).
+/* A whole-table read is 1 + exit_reason_count(isa) CPUIDs: LEAF_TOTAL first,
+ * then LEAF_REASON_COUNT for every defined reason in exit_reason_code_at() order.
  * Every CPUID is itself an exit, counted in the answers that follow it (and in
- * its own answer, docs/leaves.md), so the CPUID row grows by one per query.
- * Returns LEAVES_PRESENT on success, LEAVES_ABSENT if the total is not a valid
- * answer or a reason answer is LEAF_FOREIGN, LEAVES_ERROR if fn failed. */
+ * its own answer, docs/leaves.md), so the CPUID row grows by one per query. */
+struct leaf_request {
+	uint32_t leaf, subleaf;
+};
+#define LEAF_REQUESTS_MAX (1 + LEAF_REPORT_MAX)
+
+/* Fills req (room for LEAF_REQUESTS_MAX) with the CPUIDs of a whole-table read;
+ * returns how many (0 for an unknown isa). */
+size_t leaf_report_requests(unsigned isa, struct leaf_request *req);
+
+/* Decodes the n answers to leaf_report_requests(isa) into rep.
+ * Returns LEAVES_PRESENT, or LEAVES_ABSENT if the total is not a valid answer or
+ * a reason's answer is LEAF_FOREIGN (rows up to that one are kept). */
+enum leaf_support leaf_report_decode(unsigned isa, const struct leaf_regs *answers, size_t n,
+				     struct leaf_report *rep);
+
+/* The whole-table read through fn, one CPUID at a time. LEAVES_ERROR if fn failed. */
 enum leaf_support leaf_read_report(leaf_cpuid_fn fn, void *ctx, unsigned isa,
 				   struct leaf_report *rep);
 

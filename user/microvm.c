@@ -145,7 +145,7 @@ int microvm_load(struct microvm *vm, uint64_t gpa, const void *code, size_t len)
 	return 0;
 }
 
-int microvm_set_supported_cpuid(struct microvm *vm)
+struct kvm_cpuid2 *microvm_supported_cpuid(struct microvm *vm)
 {
 	int n = 64;
 	struct kvm_cpuid2 *cpuid = NULL;
@@ -154,25 +154,41 @@ int microvm_set_supported_cpuid(struct microvm *vm)
 	for (;;) {
 		free(cpuid);
 		cpuid = calloc(1, sizeof(*cpuid) + (size_t)n * sizeof(cpuid->entries[0]));
-		if (!cpuid)
-			return fail(vm, "out of memory");
+		if (!cpuid) {
+			fail(vm, "out of memory");
+			return NULL;
+		}
 		cpuid->nent = (uint32_t)n;
 		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
-			break;
+			return cpuid;
 		if (errno != E2BIG || n >= 4096) {
+			fail(vm, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 			free(cpuid);
-			return fail(vm, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+			return NULL;
 		}
 		n *= 2;
 	}
+}
+
+int microvm_set_cpuid(struct microvm *vm, const struct kvm_cpuid2 *cpuid)
+{
 	for (int i = 0; i < vm->nvcpus; i++) {
-		if (ioctl(vm->vcpu[i].fd, KVM_SET_CPUID2, cpuid) < 0) {
-			free(cpuid);
+		if (ioctl(vm->vcpu[i].fd, KVM_SET_CPUID2, cpuid) < 0)
 			return fail(vm, "KVM_SET_CPUID2 on vCPU %d: %s", i, strerror(errno));
-		}
 	}
-	free(cpuid);
 	return 0;
+}
+
+int microvm_set_supported_cpuid(struct microvm *vm)
+{
+	struct kvm_cpuid2 *cpuid = microvm_supported_cpuid(vm);
+	int r;
+
+	if (!cpuid)
+		return -1;
+	r = microvm_set_cpuid(vm, cpuid);
+	free(cpuid);
+	return r;
 }
 
 /* Long-mode tables at the top of memory: PML4, PDPT, PD (2 MiB pages, up to 1 GiB)

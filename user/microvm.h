@@ -61,6 +61,12 @@ int microvm_load(struct microvm *vm, uint64_t gpa, const void *code, size_t len)
  * mode). Without it, vCPUs have an empty CPUID table. */
 int microvm_set_supported_cpuid(struct microvm *vm);
 
+/* The two halves of it, for callers that edit the table (e.g. the vendor) in
+ * between: a malloc'ed KVM_GET_SUPPORTED_CPUID table (NULL on error; free() it),
+ * and KVM_SET_CPUID2 of a table on every vCPU (before their first run). */
+struct kvm_cpuid2 *microvm_supported_cpuid(struct microvm *vm);
+int microvm_set_cpuid(struct microvm *vm, const struct kvm_cpuid2 *cpuid);
+
 /* Puts vCPU i in mode with rip = entry and rsp = stack (0 = no stack set). */
 int microvm_vcpu_start(struct microvm *vm, int i, enum microvm_mode mode, uint64_t entry,
 		       uint64_t stack);

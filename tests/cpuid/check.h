@@ -2,7 +2,11 @@
 #ifndef EXITPROF_TEST_CHECK_H
 #define EXITPROF_TEST_CHECK_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 static int failures;
 
@@ -18,5 +22,28 @@ static int failures;
 
 /* ctest's SKIP_RETURN_CODE for tests whose hardware or privilege is absent. */
 #define TEST_SKIP 77
+
+/* Returns 0 if /dev/kvm can be opened; otherwise says why and returns 1. */
+static inline int kvm_missing(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("SKIP: /dev/kvm: %s\n", strerror(errno));
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The last line of every test's main(). */
+static inline int test_result(const char *name)
+{
+	if (failures)
+		fprintf(stderr, "%s: %d check(s) failed\n", name, failures);
+	else
+		printf("%s: all checks passed\n", name);
+	return failures ? 1 : 0;
+}
 
 #endif

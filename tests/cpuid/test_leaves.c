@@ -160,9 +160,5 @@ int main(void)
 	test_decode();
 	test_probe_and_report(EXIT_ISA_VMX);
 	test_probe_and_report(EXIT_ISA_SVM);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	else
-		printf("leaves: all checks passed\n");
-	return failures ? 1 : 0;
+	return test_result("leaves");
 }

@@ -6,11 +6,8 @@
 #include "check.h"
 
 #include <cpuid.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define PORT 0x00e9
 #define K 100
@@ -131,19 +128,10 @@ static void test_bad_device(void)
 
 int main(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		printf("SKIP: /dev/kvm: %s\n", strerror(errno));
+	if (kvm_missing())
 		return TEST_SKIP;
-	}
-	close(fd);
 	test_bad_device();
 	test_real_mode_two_vcpus();
 	test_long_mode();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	else
-		printf("microvm: all checks passed\n");
-	return failures ? 1 : 0;
+	return test_result("microvm");
 }

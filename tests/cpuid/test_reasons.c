@@ -3,7 +3,6 @@
  * the structural properties every caller relies on. */
 #include "reasons.h"
 
-#include <inttypes.h>
 #include "check.h"
 
 #include <stdio.h>
@@ -214,7 +213,5 @@ int main(int argc, char **argv)
 
 	printf("VMX: %zu reasons, SVM: %zu codes\n", exit_reason_count(EXIT_ISA_VMX),
 	       exit_reason_count(EXIT_ISA_SVM));
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return test_result("reasons");
 }
