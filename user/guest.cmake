@@ -18,3 +18,11 @@ target_include_directories(exitprof_microvm PUBLIC ${EXITPROF_USER_DIR})
 add_library(exitprof_cpuid_query STATIC ${EXITPROF_USER_DIR}/cpuid_query.c)
 target_include_directories(exitprof_cpuid_query PUBLIC ${EXITPROF_USER_DIR})
 target_link_libraries(exitprof_cpuid_query PUBLIC exitprof_microvm exitprof_leaves)
+
+# The guest-side reader: static so it runs in any x86 Linux guest (an initramfs,
+# a distribution without our libraries). Sanitizers cannot link statically.
+add_executable(exitprof-cpuid ${EXITPROF_USER_DIR}/exitprof-cpuid.c)
+target_link_libraries(exitprof-cpuid PRIVATE exitprof_leaves)
+if(NOT EXITPROF_SANITIZE)
+  target_link_options(exitprof-cpuid PRIVATE -static)
+endif()

@@ -4,6 +4,7 @@
 #include "reasons.h"
 
 #include "check.h"
+#include "sim_kernel.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -62,55 +63,13 @@ static void test_decode(void)
 	      "status words");
 }
 
-/* A simulated kernel: answers per the contract from a table of counts, or
- * replays an unpatched kernel (constant answer), and records the queries. */
-struct sim {
-	int patched;
-	struct leaf_regs unpatched;   /* answer of every leaf when !patched */
-	unsigned isa;
-	uint64_t exits;		      /* total, grows by one per CPUID like a real kernel */
-	uint64_t cpuid_exits;	      /* exits of the CPUID reason */
-	uint32_t not_handled_reason;  /* a defined reason the simulated KVM lacks */
-	int fail_after;		      /* fail the n-th call (-1: never) */
-	int calls;
-};
-
-static int sim_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, struct leaf_regs *out)
-{
-	struct sim *s = ctx;
-	uint32_t cpuid_reason = s->isa == EXIT_ISA_VMX ? 10 : 0x72;
-
-	if (s->fail_after >= 0 && s->calls >= s->fail_after)
-		return -1;
-	s->calls++;
-	if (!s->patched) {
-		*out = s->unpatched;
-		return 0;
-	}
-	/* The CPUID exit that reads a leaf is already counted in its answer. */
-	s->exits++;
-	s->cpuid_exits++;
-	if (leaf == LEAF_TOTAL || leaf == LEAF_TOTAL_CYCLES) {
-		leaf_encode(s->exits, s->exits * 1000, out);
-	} else if (!exit_reason_name(s->isa, subleaf)) {
-		*out = (struct leaf_regs){ 0, 0, 0, LEAF_EDX_UNDEFINED };
-	} else if (subleaf == s->not_handled_reason) {
-		*out = (struct leaf_regs){ 0, 0, 0, 0 };
-	} else if (subleaf == cpuid_reason) {
-		leaf_encode(s->cpuid_exits, s->cpuid_exits * 700, out);
-	} else {
-		leaf_encode(0, 0, out);
-	}
-	return 0;
-}
-
 static void test_probe_and_report(unsigned isa)
 {
 	struct sim s = { .patched = 1, .isa = isa, .fail_after = -1,
 			 .not_handled_reason = isa == EXIT_ISA_VMX ? 11 /* GETSEC */ : 0x8e /* rdpru */ };
 	static struct leaf_report rep;
 	struct leaf_value total;
-	uint32_t cpuid_reason = isa == EXIT_ISA_VMX ? 10 : 0x72;
+	uint32_t cpuid_reason = sim_cpuid_reason(isa);
 	size_t n = exit_reason_count(isa);
 
 	CHECK(n <= LEAF_REPORT_MAX, "LEAF_REPORT_MAX %d too small for %zu", LEAF_REPORT_MAX, n);
@@ -132,7 +91,7 @@ static void test_probe_and_report(unsigned isa)
 			CHECK(row->status == LEAF_VALID, "row 0x%x status %d", row->reason, row->status);
 		if (row->reason == cpuid_reason)
 			/* 2 probe + 1 total + (i + 1) reason queries, all counted. */
-			CHECK(row->value.count == 3 + i + 1 && row->value.cycles == (3 + i + 1) * 700,
+			CHECK(row->value.count == 3 + i + 1 && row->value.cycles == (3 + i + 1) * SIM_CPUID_CYCLES,
 			      "cpuid row count %llu", (unsigned long long)row->value.count);
 	}
 
