@@ -118,6 +118,42 @@ static int preflight(const struct args *a, struct tp_avail *tp, char *err, size_
 	return 0;
 }
 
+/* VM names, remembered while the VMs run: the final table is often printed after they exit. */
+#define NAME_CACHE 64
+static struct { int pid; char comm[32]; } names[NAME_CACHE];
+static int n_names;
+
+static void remember_vm(int pid)
+{
+	for (int i = 0; i < n_names; i++)
+		if (names[i].pid == pid)
+			return;
+	if (n_names < NAME_CACHE && target_alive(pid)) {
+		names[n_names].pid = pid;
+		target_comm(pid, names[n_names].comm, sizeof(names[n_names].comm));
+		n_names++;
+	}
+}
+
+static void remember_vms(const struct exit_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		remember_vm((int)t->rows[i].key.tgid);
+}
+
+static void vm_name(int pid, char *buf, size_t len)
+{
+	for (int i = 0; i < n_names; i++)
+		if (names[i].pid == pid) {
+			snprintf(buf, len, "%s", names[i].comm);
+			return;
+		}
+	if (target_alive(pid))
+		target_comm(pid, buf, len);
+	else
+		snprintf(buf, len, "exited");
+}
+
 /* Blocks SIGINT/SIGTERM and returns a signalfd for them, so a signal is just another event. */
 static int signals_fd(void)
 {
@@ -199,6 +235,8 @@ int main(int argc, char **argv)
 	else
 		fprintf(stderr, "exitprof: profiling VM pid %d...%s\n", a.vm_pid, a.duration_s > 0 ? "" : " Ctrl-C to stop");
 	exit_table_init(&prev);
+	if (a.vm_pid)
+		remember_vm(a.vm_pid);
 	t_start = t_prev = now_s();
 	next_tick = a.interval_s > 0 ? t_start + a.interval_s : 0;
 	deadline = a.duration_s > 0 ? t_start + a.duration_s : 0;
@@ -218,12 +256,13 @@ int main(int argc, char **argv)
 		}
 		if (next_tick && t >= next_tick) {
 			struct exit_table delta;
-			struct report r = { "interval", t - t_start, t - t_prev, target_comm };
+			struct report r = { "interval", t - t_start, t - t_prev, vm_name };
 
 			if (session_read(&s, &cur) || exit_table_delta(&delta, &cur, &prev)) {
 				fprintf(stderr, "exitprof: cannot read the BPF maps (%s)\n", strerror(errno));
 				break;
 			}
+			remember_vms(&cur);
 			n = emit(&out, &a, &delta, &r);
 			exit_table_free(&delta);
 			exit_table_free(&prev);
@@ -263,13 +302,13 @@ int main(int argc, char **argv)
 		if (session_read(&s, &cur)) {
 			fprintf(stderr, "exitprof: cannot read the BPF maps (%s)\n", strerror(errno));
 		} else {
-			struct report total = { "total", t - t_start, t - t_start, target_comm };
+			struct report total = { "total", t - t_start, t - t_start, vm_name };
 			int bad = 0;
 
 			/* With --interval, the last partial interval too, so intervals add up to the total. */
 			if (a.interval_s > 0 && t - t_prev > 0.001) {
 				struct exit_table delta;
-				struct report r = { "interval", t - t_start, t - t_prev, target_comm };
+				struct report r = { "interval", t - t_start, t - t_prev, vm_name };
 
 				if (exit_table_delta(&delta, &cur, &prev) == 0) {
 					bad |= emit(&out, &a, &delta, &r);
