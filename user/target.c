@@ -36,6 +36,23 @@ int target_is_kvm(int pid)
 	return found;
 }
 
+int target_tgid(int pid)
+{
+	char path[64], line[128];
+	int tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
 int target_check(int pid, char *err, size_t errlen)
 {
 	char path[64];
@@ -44,6 +61,11 @@ int target_check(int pid, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "/proc/%d", pid);
 	if (access(path, F_OK) != 0) {
 		snprintf(err, errlen, "no process with pid %d: check the VMM's pid (e.g. pgrep -a qemu)", pid);
+		return -1;
+	}
+	int tgid = target_tgid(pid);
+	if (tgid > 0 && tgid != pid) {
+		snprintf(err, errlen, "pid %d is a thread of process %d: give the process, --vm %d", pid, tgid, tgid);
 		return -1;
 	}
 	r = target_is_kvm(pid);

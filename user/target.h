@@ -8,6 +8,9 @@
  * (errno set: ENOENT no such process, EACCES not allowed to look). */
 int target_is_kvm(int pid);
 
+/* The process (thread group) a pid belongs to, from /proc/PID/status; -1 if unknown. */
+int target_tgid(int pid);
+
 /* 0 if pid is a running KVM process; else -1 with one line (cause and fix) in err. */
 int target_check(int pid, char *err, size_t errlen);
 

@@ -1,6 +1,8 @@
 /* target.c against real processes: this test itself (not KVM), a pid that does not exist, a
  * zombie, and a child holding a KVM VM fd (kvm_holder; that part is skipped without /dev/kvm). */
 #include <errno.h>
+#include <pthread.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +10,16 @@
 #include <unistd.h>
 #include "check.h"
 #include "target.h"
+
+static volatile int thread_tid, thread_stop;
+static void *thread_fn(void *arg)
+{
+	(void)arg;
+	thread_tid = (int)syscall(SYS_gettid);
+	while (!thread_stop)
+		usleep(1000);
+	return NULL;
+}
 
 static int free_pid(void)
 {
@@ -40,6 +52,16 @@ int main(int argc, char **argv)
 	CHECK(target_is_kvm(pid) == -1 && errno == ENOENT, "missing pid -> ENOENT");
 	CHECK(target_alive(getpid()) == 1, "we are alive");
 	CHECK(target_alive(pid) == 0, "a free pid is not alive");
+
+	/* A thread id is not a VM: exitprof filters by process (tgid). */
+	pthread_t th;
+	pthread_create(&th, NULL, thread_fn, NULL);
+	while (!thread_tid)
+		usleep(1000);
+	CHECK(target_tgid(thread_tid) == getpid(), "thread %d belongs to us", thread_tid);
+	CHECK(target_check(thread_tid, err, sizeof(err)) == -1 && strstr(err, "is a thread of process"), "%s", err);
+	thread_stop = 1;
+	pthread_join(th, NULL);
 
 	/* A zombie counts as gone: the VM has exited even if nobody reaped it yet. */
 	pid_t z = fork();
