@@ -56,7 +56,17 @@ for sig in INT TERM; do
 	echo "ok: SIG$sig -> summary, $n intervals, status $rc"
 done
 
-# 4. The profiled VM exits mid-run: summary so far, status 0, well before --duration.
+# 4. Even SIGKILL leaves nothing attached: the attachments live in exitprof's file descriptors.
+"$exe" --all >/dev/null 2>&1 &
+pid=$!
+sleep 1.5
+bpftool prog list | grep -q 'name handle_kvm_exit' || fail "not loaded before SIGKILL"
+kill -KILL $pid
+wait $pid 2>/dev/null
+sleep 0.5 # the kernel frees programs after the fds close (RCU)
+[ "$(progs)" = "$before" ] && echo "ok: SIGKILL -> nothing left" || fail "programs left after SIGKILL"
+
+# 5. The profiled VM exits mid-run: summary so far, status 0, well before --duration.
 "$holder" 2 >"$tmp/holder" &
 hpid=$!
 for _ in 1 2 3 4 5 6 7 8 9 10; do grep -q ready "$tmp/holder" 2>/dev/null && break; sleep 0.1; done
