@@ -112,7 +112,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'h':
-		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case 'p':
 		if (args_parse_uint(arg, 0x7fffffff, &n) || n == 0)
