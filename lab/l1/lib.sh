@@ -99,12 +99,13 @@ wait_pid() {
 	wait "$1"
 }
 
-# profiler_attached PID: exitprof has attached its tracepoint programs once the number of its
-# bpf_link fds is at least 2 (kvm_exit, kvm_entry) and has stopped growing for 0.5 s. This reads
-# /proc only, so it needs no cooperation from exitprof's output format.
+# profiler_attached PID ERRFILE: exitprof has attached when it says "profiling ..." on stderr
+# (it prints that after attaching), or, should that message change, once it holds at least 2
+# bpf_link/perf_event fds (kvm_exit, kvm_entry) and their number has not grown for 0.5 s.
 profiler_attached() {
 	_last=-1 _stable=0 _i=0
 	while [ $_i -lt 300 ] && kill -0 "$1" 2>/dev/null; do
+		grep -q '^exitprof: profiling' "$2" 2>/dev/null && return 0
 		_n=$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'bpf_link\|perf_event')
 		if [ "$_n" -ge 2 ] && [ "$_n" = "$_last" ]; then
 			_stable=$((_stable + 1))
@@ -124,6 +125,7 @@ profiler_attached() {
 #   exits; exitprof sees the VM gone and writes its CSV; hist triggers off.
 # Leaves in $ART/NAME: guest.out, guest.err, exitprof.csv, exitprof.err, hist-*.txt, status.
 # Sets GUEST_DIR, GUEST_TIDS, GUEST_RC, PROF_RC (PROF_RC=skip when exitprof is not there).
+# PROF_ARGS: extra exitprof options.
 run_guest() {
 	GUEST_NAME=$1
 	shift
@@ -141,10 +143,10 @@ run_guest() {
 		return
 	fi
 	if have exitprof; then
-		exitprof --vm $_gpid --csv "$GUEST_DIR/exitprof.csv" >"$GUEST_DIR/exitprof.out" \
+		exitprof --vm $_gpid --csv "$GUEST_DIR/exitprof.csv" ${PROF_ARGS:-} >"$GUEST_DIR/exitprof.out" \
 			2>"$GUEST_DIR/exitprof.err" &
 		_ppid=$!
-		profiler_attached $_ppid || echo "lab: exitprof did not attach within 30 s" >>"$GUEST_DIR/exitprof.err"
+		profiler_attached $_ppid "$GUEST_DIR/exitprof.err" || echo "lab: exitprof did not attach within 30 s" >>"$GUEST_DIR/exitprof.err"
 	fi
 	kill -USR1 $_gpid
 	wait_pid $_gpid "${GUEST_TIMEOUT:-60}"

@@ -23,7 +23,16 @@ fi
 if dmesg | grep -q 'Unable to calibrate against PIT'; then
 	result lab-tsc FAIL "tsc: Unable to calibrate against PIT (KVM_RUN may never enter guests): pass tsc_early_khz"
 else
-	result lab-tsc PASS "tsc_khz from tsc_early_khz=$(sed -n 's/.*tsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	result lab-tsc PASS "tsc_khz from tsc_early_khz=$(sed -n 's/.*tsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)"
+fi
+
+# exitprof's times come from bpf_ktime_get_ns(): with a jiffies clocksource they move in 4 ms
+# steps, and every exit->entry interval reads as 0 or 4 ms.
+_cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
+if [ "$_cs" = tsc ]; then
+	result lab-clock PASS "clocksource tsc"
+else
+	result lab-clock FAIL "clocksource $_cs, not tsc (exit times would have jiffy resolution): $(dmesg | grep -i 'tsc\|clocksource' | tail -n 4 | tr '\n' ' ')"
 fi
 
 if [ -f "$KVM_EXIT/format" ] && [ -f "$KVM_ENTRY/format" ] && [ -f "$KVM_EXIT/trigger" ]; then
