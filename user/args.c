@@ -35,7 +35,7 @@ static const char doc[] =
 	"(privileges, pid, tracepoints, BTF, output file, BPF load), 2 bad command line.\n"
 	"CSV/JSON columns: docs/output.md.";
 
-enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS };
+enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_COMPARE_CPUID, OPT_LATE_ATTACH };
 
 static const struct argp_option options[] = {
 	{ "vm", 'p', "PID", 0, "Profile the VM whose VMM process is PID (e.g. QEMU's pid)", 0 },
@@ -51,6 +51,11 @@ static const struct argp_option options[] = {
 	{ "bpf-stats", OPT_BPF_STATS, NULL, 0,
 	  "At the end, print each BPF program's run count and average run time as the kernel "
 	  "measured it (BPF_ENABLE_STATS while running: two extra clock reads per run)", 0 },
+	{ "compare-cpuid", OPT_COMPARE_CPUID, NULL, 0,
+	  "Instead of profiling: compare the patched kernel's exit counters (its CPUID leaves, read "
+	  "by a tiny VM of our own) with BPF's counts over --duration (default 1 s); --all is the "
+	  "default. Exit 0 agree, 1 differ, 2 cannot compare. docs/compare-cpuid.md", 0 },
+	{ "late-attach", OPT_LATE_ATTACH, NULL, OPTION_HIDDEN, "Test hook of --compare-cpuid: attach BPF late, so counts differ", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{ 0 },
 };
@@ -166,9 +171,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_BPF_STATS:
 		a->bpf_stats = true;
 		break;
+	case OPT_COMPARE_CPUID:
+		a->compare_cpuid = true;
+		break;
+	case OPT_LATE_ATTACH:
+		a->late_attach = true;
+		break;
 	case ARGP_KEY_ARG:
 		return fail(ps, "unexpected argument '%s': options only, see exitprof --help", arg);
 	case ARGP_KEY_END:
+		if (a->late_attach && !a->compare_cpuid)
+			return fail(ps, "--late-attach is a test hook of --compare-cpuid: add --compare-cpuid");
+		if (a->compare_cpuid && (a->interval_s > 0 || a->csv || a->json || a->per_vcpu || a->vcpu >= 0 || a->bpf_stats))
+			return fail(ps, "--compare-cpuid takes only --duration, --vm/--all and --verbose: drop the other options");
+		if (a->compare_cpuid && !a->vm_pid)
+			a->all = true; /* the leaves' global counts cover every VM */
 		if (!a->vm_pid && !a->all)
 			return fail(ps, "no target: give --vm PID (one VM) or --all (every VM)");
 		if (a->vm_pid && a->all)

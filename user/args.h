@@ -19,6 +19,8 @@ struct args {
 	const char *json;    /* --json FILE, "-" = stdout, NULL = none */
 	bool verbose;	     /* --verbose: libbpf's log on stderr */
 	bool bpf_stats;	     /* --bpf-stats: kernel-measured cost of each BPF program, at the end */
+	bool compare_cpuid;  /* --compare-cpuid: patch counters vs BPF (user/compare_run.c) */
+	bool late_attach;    /* --late-attach: test hook of --compare-cpuid */
 };
 
 #define ARGS_ERR_MAX 256

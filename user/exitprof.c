@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "args.h"
+#include "compare_run.h"
 #include "exit_table.h"
 #include "preflight.h"
 #include "report.h"
@@ -199,6 +200,8 @@ int main(int argc, char **argv)
 		die_line(err);
 		return 2;
 	}
+	if (a.compare_cpuid)
+		return compare_cpuid_main(&a, signals_fd());
 	if (preflight(&a, &tp, err, sizeof(err))) {
 		die_line(err);
 		return 1;
