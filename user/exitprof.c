@@ -193,7 +193,7 @@ int main(int argc, char **argv)
 	struct session s;
 	struct exit_table prev, cur;
 	enum stop_reason why = STOP_ERROR;
-	double t_start, t_prev, next_tick, deadline;
+	double t_start, t_prev, next_tick, deadline, next_names = 0;
 	int sfd, rc = 1;
 
 	if (args_parse(argc, argv, &a, err, sizeof(err), false)) {
@@ -256,6 +256,10 @@ int main(int argc, char **argv)
 		if (a.vm_pid && !target_alive(a.vm_pid)) {
 			why = STOP_VM_EXIT;
 			break;
+		}
+		if (a.all && t >= next_names) { /* name VMs while they run: many end before the table */
+			session_for_each_tgid(&s, remember_vm);
+			next_names = t + 1.0;
 		}
 		if (next_tick && t >= next_tick) {
 			struct exit_table delta;

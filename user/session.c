@@ -102,6 +102,21 @@ int session_read(struct session *s, struct exit_table *t)
 	return collect_exits(bpf_map__fd(s->obj->maps.exits), bpf_map__fd(s->obj->maps.stats), s->ncpus, t);
 }
 
+void session_for_each_tgid(struct session *s, void (*cb)(int tgid))
+{
+	struct exit_key key, next, *prev = NULL;
+	int fd = bpf_map__fd(s->obj->maps.exits);
+	int last = -1;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if ((int)key.tgid != last)
+			cb((int)key.tgid);
+		last = (int)key.tgid;
+	}
+}
+
 void session_detach(struct session *s)
 {
 	if (s->obj && s->attached)

@@ -44,6 +44,9 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 /* Snapshot of the exits and stats maps. */
 int session_read(struct session *s, struct exit_table *t);
 
+/* Calls cb for the tgid of every key in the exits map (keys only: cheap; repeats possible). */
+void session_for_each_tgid(struct session *s, void (*cb)(int tgid));
+
 /* Detaches the programs (maps stay readable until session_close). */
 void session_detach(struct session *s);
 
