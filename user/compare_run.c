@@ -303,6 +303,9 @@ int compare_cpuid_main(const struct args *a, int sfd)
 		rc = 2;
 		goto out;
 	}
+	/* For scripts (the lab): exits from now on are inside the window. */
+	fprintf(stderr, "exitprof: compare-cpuid: window open for %.3f s\n",
+		a->duration_s > 0 ? a->duration_s : DEFAULT_DURATION_S);
 	wait_window(&r, a->duration_s > 0 ? a->duration_s : DEFAULT_DURATION_S);
 	rc = 2;
 	if (snap(&r, isa, a->vm_pid, &s[2]))

@@ -1,0 +1,137 @@
+# exitprof --compare-cpuid in L1 (docs/compare-cpuid.md): the patch's counters, read through the
+# leaves by exitprof's own query VM, against exitprof's BPF counts over the same window.
+#   compare-quiet      mode 1 (global), nothing else running: exit 0
+#   compare-busy       mode 1 while a 2-vCPU micro-guest exits continuously, also during the two
+#                      reads: exit 0, and the guest's exits are in the comparison
+#   compare-pervm      mode 2 while the same guest runs: exit 0, per-VM mode named in the output
+#   compare-contained  mode 1, a whole 2-vCPU guest run inside the window: exit 0, and the patch
+#                      column's io/msr/cpuid rows equal what the guest controls (its EXPECT lines
+#                      + the query VM's own n CPUIDs): a third, independent truth for the patch
+#   compare-late       the --late-attach test hook (BPF attached after read 1): exit 1
+#   compare-off        mode 0: exit 2 with one line saying the leaves are off
+# What is NOT compared here: exitprof-cpuid (the guest reader) cannot run in a micro-guest (bare
+# code, no Linux); the patch column is checked against the guests' own counts instead.
+CMP_PARAM=/sys/module/kvm/parameters/exit_stats
+CMP_DIR=$ART/compare
+# Busy guest: long enough to outlast two comparisons (about 25,000 exits/s in this lab).
+CMP_BUSY=${CMP_BUSY:-cpuid=150000,io=3000,msr=1000}
+
+cmp_run() { # name args...: exitprof --compare-cpuid ARGS -> $CMP_DIR/name.{out,err}, CMP_RC
+	_cn=$1
+	shift
+	exitprof --compare-cpuid "$@" >"$CMP_DIR/$_cn.out" 2>"$CMP_DIR/$_cn.err"
+	CMP_RC=$?
+}
+
+cmp_row() { # name reason: "patch bpf diff own" of that table row
+	awk -v r="$2" '$1 == r { print $2, $3, $4, $5; exit }' "$CMP_DIR/$1.out"
+}
+
+cmp_brief() { # name: total row, window, exactness, for the result's detail
+	_t=$(cmp_row "$1" total)
+	_w=$(sed -n 's/^compare-cpuid: window \([0-9.]* s\).*/\1/p' "$CMP_DIR/$1.out")
+	_v=$(sed -n 's/^compare-cpuid: \(AGREE\|DIFFER\): \(.*\)/\1: \2/p' "$CMP_DIR/$1.out" | cut -c1-110)
+	echo "window=$_w total(patch bpf diff own)=($_t) $_v"
+}
+
+cmp_expect() { # name want-rc: PASS/FAIL on the status alone (detail: the summary)
+	if [ "$CMP_RC" = "$2" ]; then
+		result "$1" PASS "exit $CMP_RC; $(cmp_brief "$1")"
+	else
+		result "$1" FAIL "exit $CMP_RC (want $2): $(head -c 300 "$CMP_DIR/$1.err" | tr '\n' ' ') $(cmp_brief "$1")"
+	fi
+}
+
+if [ ! -f $CMP_PARAM ]; then
+	result compare SKIP "kernel without the patch (no $CMP_PARAM)"
+elif ! have exitprof || ! have mixguest; then
+	result compare SKIP "exitprof or mixguest not in the initramfs"
+else
+	mkdir -p "$CMP_DIR"
+	_old=$(cat $CMP_PARAM)
+	echo 1 >$CMP_PARAM
+
+	cmp_run compare-quiet --duration 1
+	cmp_expect compare-quiet 0
+
+	# A busy 2-vCPU guest across two comparisons (global, then per-VM).
+	mixguest $CMP_BUSY $CMP_BUSY >"$CMP_DIR/busy-guest.out" 2>"$CMP_DIR/busy-guest.err" &
+	_gp=$!
+	wait_for_line "$CMP_DIR/busy-guest.out" '^VCPU 1 ' 10 $_gp
+	sleep 0.3
+	cmp_run compare-busy --duration 1
+	_busy_rc=$CMP_RC
+	_busy_alive=$(kill -0 $_gp 2>/dev/null && echo yes || echo no)
+	echo 2 >$CMP_PARAM
+	cmp_run compare-pervm --duration 1
+	_pervm_rc=$CMP_RC
+	_pervm_alive=$(kill -0 $_gp 2>/dev/null && echo yes || echo no)
+	echo 1 >$CMP_PARAM
+	kill $_gp 2>/dev/null
+	wait $_gp 2>/dev/null
+	# The guest's exits must be in the global comparison: far more cpuid exits than the reads'.
+	_bc=$(cmp_row compare-busy cpuid)
+	_bown=$(echo "$_bc" | cut -d' ' -f4)
+	_bpatch=$(echo "$_bc" | cut -d' ' -f1)
+	if [ "$_busy_alive" != yes ]; then
+		result compare-busy FAIL "the busy guest ended before the comparison did: raise CMP_BUSY ($(cmp_brief compare-busy))"
+	elif [ "${_bpatch:-0}" -le $((${_bown:-0} + 1000)) ]; then
+		result compare-busy FAIL "the busy guest's cpuid exits are not in the window: cpuid row ($_bc)"
+	else
+		CMP_RC=$_busy_rc
+		cmp_expect compare-busy 0
+	fi
+	CMP_RC=$_pervm_rc
+	if ! grep -q 'per-VM mode hides other VMs' "$CMP_DIR/compare-pervm.out"; then
+		result compare-pervm FAIL "no per-VM explanation in the output ($(cmp_brief compare-pervm))"
+	elif [ "$_pervm_alive" != yes ]; then
+		result compare-pervm FAIL "the busy guest ended before the comparison did"
+	else
+		cmp_expect compare-pervm 0
+	fi
+
+	# A whole guest run inside one window: the patch column against the guest's own counts.
+	exitprof --compare-cpuid --duration 6 >"$CMP_DIR/compare-contained.out" 2>"$CMP_DIR/compare-contained.err" &
+	_cp=$!
+	if wait_for_line "$CMP_DIR/compare-contained.err" 'window open' 60 $_cp; then
+		mixguest cpuid=1000,io=300,msr=200 cpuid=500,io=100,msr=50 >"$CMP_DIR/contained-guest.out" 2>&1
+		_grc=$?
+		wait $_cp
+		CMP_RC=$?
+		_bad="" _seen=""
+		[ $_grc = 0 ] || _bad="guest status $_grc;"
+		_n=$(sed -n 's/.* reads of \([0-9]*\) leaves each.*/\1/p' "$CMP_DIR/compare-contained.out")
+		for _r in cpuid io msr hlt; do
+			_want=$(sed -n "s/^EXPECT reason=.* name=$_r count=\([0-9]*\)/\1/p" "$CMP_DIR/contained-guest.out")
+			[ $_r = cpuid ] && _want=$((_want + ${_n:-0}))
+			[ $_r = hlt ] && _want=$((_want + 1)) # read 1's HLT (docs/compare-cpuid.md)
+			_got=$(cmp_row compare-contained $_r | cut -d' ' -f1)
+			[ "$_got" = "$_want" ] || _bad="$_bad $_r patch=$_got want=$_want;"
+			_seen="$_seen$_r=$_got "
+		done
+		if [ "$CMP_RC" != 0 ] || [ -n "$_bad" ]; then
+			result compare-contained FAIL "exit $CMP_RC;$_bad $(cmp_brief compare-contained)"
+		else
+			result compare-contained PASS "patch column = guest's counts + own reads: $_seen; $(cmp_brief compare-contained)"
+		fi
+	else
+		wait $_cp
+		result compare-contained FAIL "no 'window open' from exitprof: $(head -c 300 "$CMP_DIR/compare-contained.err" | tr '\n' ' ')"
+	fi
+
+	cmp_run compare-late --duration 1 --late-attach
+	cmp_expect compare-late 1
+
+	echo 0 >$CMP_PARAM
+	cmp_run compare-off --duration 1
+	if [ "$CMP_RC" = 2 ] && [ "$(wc -l <"$CMP_DIR/compare-off.err")" = 1 ] && grep -q 'switched off' "$CMP_DIR/compare-off.err"; then
+		result compare-off PASS "exit 2: $(cat "$CMP_DIR/compare-off.err")"
+	else
+		result compare-off FAIL "exit $CMP_RC (want 2 and one line): $(head -c 300 "$CMP_DIR/compare-off.err" | tr '\n' ' ')"
+	fi
+	echo "$_old" >$CMP_PARAM
+	# The tables, for the console log.
+	for _f in compare-quiet compare-busy compare-pervm compare-contained compare-late; do
+		sed "s/^/LAB-LOG $_f: /" "$CMP_DIR/$_f.out"
+	done
+fi
