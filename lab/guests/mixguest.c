@@ -12,7 +12,8 @@
  *   VCPU i tid=T
  *   LEAF vcpu=0 idx=I in_eax=.. in_ecx=.. eax=.. ebx=.. ecx=.. edx=..
  *   QUERIES vcpu=0 attempts=A quiet=0|1
- *   EXPECT reason=0xRR name=NAME count=C      (SVM exit codes the guest controls, all vCPUs)
+ *   ISA svm|vmx                               (from the host's KVM module)
+ *   EXPECT reason=0xRR name=NAME count=C      (exit reasons the guest controls, all vCPUs)
  *   DONE
  */
 #define _GNU_SOURCE
@@ -37,11 +38,16 @@ extern const unsigned char mix_guest_start[], mix_guest_end[];
 #define QUIET_TRIES 16
 #define IO_PORT 0x80
 
-/* SVM exit codes (AMD APM Vol. 2, Appendix C) of the exits the guest controls. */
-#define SVM_EXIT_CPUID 0x72
-#define SVM_EXIT_HLT 0x78
-#define SVM_EXIT_IOIO 0x7b
-#define SVM_EXIT_MSR 0x7c
+/*
+ * Exit reasons of the exits the guest controls: SVM exit codes (AMD APM Vol. 2, Appendix C)
+ * and VMX basic exit reasons (Intel SDM Vol. 3, Appendix C). VMX tells RDMSR from WRMSR.
+ */
+struct isa_codes {
+	const char *name;
+	uint32_t cpuid, hlt, io, rdmsr, wrmsr;
+};
+static const struct isa_codes svm_codes = { "svm", 0x72, 0x78, 0x7b, 0x7c, 0x7c };
+static const struct isa_codes vmx_codes = { "vmx", 10, 12, 30, 31, 32 };
 
 /* The data block of one vCPU, at %bp (offsets must match mix_guest.S). */
 struct mix_block {
@@ -185,8 +191,23 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+/* The host's KVM vendor module decides the exit codes: kvm_intel runs VMX, kvm_amd SVM. */
+static const struct isa_codes *host_isa(void)
+{
+	return access("/sys/module/kvm_intel/parameters", F_OK) == 0 &&
+			       access("/sys/module/kvm_amd/parameters", F_OK) != 0
+		       ? &vmx_codes
+		       : &svm_codes;
+}
+
+static void expect(uint32_t reason, const char *name, uint64_t count)
+{
+	printf("EXPECT reason=0x%x name=%s count=%" PRIu64 "\n", reason, name, count);
+}
+
 static void print_expectations(void)
 {
+	const struct isa_codes *isa = host_isa();
 	uint64_t cpuid = 0, io = 0, msr = 0;
 
 	for (int i = 0; i < nr_vcpus; i++) {
@@ -194,12 +215,18 @@ static void print_expectations(void)
 
 		cpuid += b->n_cpuid + (uint64_t)b->attempts * b->n_query;
 		io += b->n_io;
-		msr += 2ull * b->n_msr;
+		msr += b->n_msr;
 	}
-	printf("EXPECT reason=0x%x name=cpuid count=%" PRIu64 "\n", SVM_EXIT_CPUID, cpuid);
-	printf("EXPECT reason=0x%x name=io count=%" PRIu64 "\n", SVM_EXIT_IOIO, io);
-	printf("EXPECT reason=0x%x name=msr count=%" PRIu64 "\n", SVM_EXIT_MSR, msr);
-	printf("EXPECT reason=0x%x name=hlt count=%d\n", SVM_EXIT_HLT, nr_vcpus);
+	printf("ISA %s\n", isa->name);
+	expect(isa->cpuid, "cpuid", cpuid);
+	expect(isa->io, "io", io);
+	if (isa->rdmsr == isa->wrmsr) {
+		expect(isa->rdmsr, "msr", 2 * msr);
+	} else {
+		expect(isa->rdmsr, "rdmsr", msr);
+		expect(isa->wrmsr, "wrmsr", msr);
+	}
+	expect(isa->hlt, "hlt", (uint64_t)nr_vcpus);
 }
 
 static void print_queries(void)

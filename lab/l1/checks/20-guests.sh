@@ -14,9 +14,15 @@
 # kvm_entry program. The bound is therefore exits x (avg kvm_exit + avg kvm_entry program run
 # time, as the kernel measures it: exitprof --bpf-stats) + LEAF_TOL_PCT % of the total.
 LEAF_TOL_PCT=${LEAF_TOL_PCT:-1}
-# The reasons the snapshot guest reads through 0x4FFFFFFD: everything a micro-guest can cause
-# (intr, nmi, smi, vintr, cpuid, hlt, io, msr, shutdown, npf).
-SNAP_REASONS=60,61,62,64,72,78,7b,7c,7f,400
+# The reasons the snapshot guest reads through 0x4FFFFFFD (hex): everything a micro-guest can
+# cause. SVM: intr, nmi, smi, vintr, cpuid, hlt, io, msr, shutdown, npf. VMX (real hardware
+# only): external interrupt, NMI/exception, triple fault, interrupt window, cpuid, hlt, io,
+# rdmsr, wrmsr, EPT violation, EPT misconfiguration, preemption timer.
+if [ -d /sys/module/kvm_intel/parameters ] && [ ! -d /sys/module/kvm_amd/parameters ]; then
+	SNAP_REASONS=1,0,2,7,a,c,1e,1f,20,30,31,34
+else
+	SNAP_REASONS=60,61,62,64,72,78,7b,7c,7f,400
+fi
 
 # exitprof_counts CSV: "reason count timed total_ns min_ns avg_ns max_ns" per reason (decimal),
 # summed over the VM's vCPUs, from the rows of kind "total". Columns found by header name
@@ -117,13 +123,17 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 	[ "$_q" = 1 ] || { result "leaves-$1" FAIL "no quiet snapshot in $(sed -n 's/^QUERIES .*attempts=\([0-9]*\).*/\1/p' "$GUEST_DIR/guest.out") tries (leaf totals moved by more than the reads themselves)"; return; }
 	_f=$GUEST_DIR/guest.out
 	_last=$(($(grep -c '^LEAF ' "$_f") - 1))
+	_cpuid=$(($(sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=cpuid .*/\1/p' "$_f")))
+	_hlt=$(($(sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=hlt .*/\1/p' "$_f")))
 	_bad="" _j=1
 	while [ $_j -lt $_last ]; do
 		_r=$(leaf_field "$_f" $_j in_ecx)
 		_edx=$(leaf_field "$_f" $_j edx)
 		_leaf=$(($(leaf_field "$_f" $_j eax) + ((_edx & 0x7fffffff) << 32)))
 		# Exits of this reason that came after this read: later reads (cpuid), the final HLT.
-		case $_r in 114) _after=$((_last - _j)) ;; 120) _after=1 ;; *) _after=0 ;; esac
+		_after=0
+		[ "$_r" = "$_cpuid" ] && _after=$((_last - _j))
+		[ "$_r" = "$_hlt" ] && _after=1
 		_want=$(($(lookup "$GUEST_DIR/exitprof.counts" $_r) - _after))
 		[ $((_edx & 0x80000000)) != 0 ] || _bad="$_bad $(reason_name $_r):edx=$_edx(not valid)"
 		[ "$_leaf" = "$_want" ] || _bad="$_bad $(reason_name $_r):leaf=$_leaf,exitprof-after=$_want"
@@ -138,8 +148,8 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 	_cyc=$(($(leaf_field "$_f" $_last ebx) * 4294967296 + $(leaf_field "$_f" $_last ecx)))
 	_prog=$(awk '$2 == "bpf-stats" && ($3 == "handle_kvm_exit" || $3 == "handle_kvm_entry") { s += $9 }
 		END { print s + 0 }' "$GUEST_DIR/exitprof.err")
-	_cmp=$(awk -v cyc="$_cyc" -v khz="$_khz" -v tol="$LEAF_TOL_PCT" -v prog="$_prog" '
-		{ ns += $4; n += $3; if ($1 == 114) avg = $6 }
+	_cmp=$(awk -v cyc="$_cyc" -v khz="$_khz" -v tol="$LEAF_TOL_PCT" -v prog="$_prog" -v cpuid="$_cpuid" '
+		{ ns += $4; n += $3; if ($1 == cpuid) avg = $6 }
 		END { leaf = cyc * 1e6 / khz; bpf = ns - avg; bound = n * prog + bpf * tol / 100
 			d = leaf - bpf
 			printf "%s leaf=%.0fns exitprof=%.0fns diff=%+.0fns (%+.2f%%) bound=%.0fns (%d exits x %.0fns programs + %s%%)",
