@@ -19,6 +19,33 @@ static uint32_t hlt_code(unsigned isa)
 	return isa == EXIT_ISA_VMX ? 12 : 0x78;
 }
 
+size_t cmp_requests(unsigned isa, struct leaf_request *req, size_t *cpuid_pos)
+{
+	size_t n = leaf_report_requests(isa, req), p = 1 + cmp_reason_index(isa, cpuid_code(isa));
+	struct leaf_request c;
+
+	*cpuid_pos = 1;
+	if (n == 0 || p >= n)
+		return n;
+	c = req[p];
+	memmove(&req[2], &req[1], (p - 1) * sizeof(*req));
+	req[1] = c;
+	return n;
+}
+
+void cmp_answers_in_table_order(unsigned isa, const struct leaf_regs *batch, size_t n,
+				struct leaf_regs *out)
+{
+	size_t p = 1 + cmp_reason_index(isa, cpuid_code(isa)); /* CPUID's table position */
+
+	memcpy(out, batch, n * sizeof(*out));
+	if (n == 0 || p >= n)
+		return;
+	/* cmp_requests() moved table position p to 1 and shifted 1..p-1 up by one. */
+	memmove(&out[1], &batch[2], (p - 1) * sizeof(*out));
+	out[p] = batch[1];
+}
+
 size_t cmp_reason_index(unsigned isa, uint32_t code)
 {
 	size_t lo = 0, hi = exit_reason_count(isa);
@@ -50,6 +77,8 @@ void cmp_snap_from_table(struct cmp_snap *s, const struct exit_table *t, unsigne
 
 		b->count += r->val.count;
 		b->ns += r->val.total_ns;
+		if (r->val.timed && r->val.max_ns > b->max_ns)
+			b->max_ns = r->val.max_ns;
 		if (target_tgid && r->key.tgid == target_tgid)
 			s->target += r->val.count;
 	}
@@ -68,7 +97,7 @@ struct window {
 };
 
 /* BPF's view of one bucket's window. p = the position, in a read's batch of n CPUIDs, of the
- * CPUID that read this bucket's counters (0 = the total). */
+ * CPUID that read this bucket's counters (0 = the total); only the CPUID bucket depends on it. */
 static void bucket_window(const struct cmp_input *in, size_t idx, size_t p, struct window *w)
 {
 	const struct cmp_snap *const *s = in->snap;
@@ -88,12 +117,14 @@ static void bucket_window(const struct cmp_input *in, size_t idx, size_t p, stru
 	if (code == cpuid_code(in->isa)) {
 		/* 2n CPUIDs in the reads: read 1's after position p and read 2's up to p, n in all,
 		 * are inside; the other n are not. Their times are closed at the next entry, inside
-		 * the same run: read 1's CPUIDs p..n-1 and read 2's 0..p-1, estimated pro rata. */
+		 * the same run: read 1's CPUIDs p..n-1 and read 2's 0..p-1, i.e. R1 minus read 1's
+		 * first p plus read 2's first p, each sum within [0, p x the longest CPUID]. */
+		double pmax = (double)p * (double)s[3]->own[idx].max_ns;
+
 		w->own += sub0(r1 + r2, n);
-		if (n)
-			w->ns_lo += r1_ns * (double)(n - p) / (double)n + r2_ns * (double)p / (double)n;
 		w->lo = w->hi = w->own;
-		w->ns_hi = w->ns_lo;
+		w->ns_hi = w->ns_lo + r1_ns + (r2_ns < pmax ? r2_ns : pmax);
+		w->ns_lo += r1_ns - (r1_ns < pmax ? r1_ns : pmax);
 	} else if (code == hlt_code(in->isa)) {
 		/* Read 1's HLT is inside, read 2's is not. Read 1's HLT is closed by read 2's first
 		 * entry, so its time is in S2..S3; read 2's HLT is not closed before S3. */
@@ -186,7 +217,8 @@ int cmp_compute(const struct cmp_input *in, struct cmp_result *out)
 
 		r->reason = a->rows[i].reason;
 		r->status = a->rows[i].status == b->rows[i].status ? a->rows[i].status : LEAF_FOREIGN;
-		bucket_window(in, cmp_reason_index(in->isa, r->reason), 1 + i, &w);
+		bucket_window(in, cmp_reason_index(in->isa, r->reason), in->cpuid_pos ? in->cpuid_pos : 1 + i,
+			      &w);
 		set_bpf(r, &w);
 		if (r->status != LEAF_VALID) {
 			r->verdict = CMP_NOT_COMPARED;

@@ -45,8 +45,9 @@ enum cmp_mode {
 };
 
 struct cmp_bucket {
-	uint64_t count; /* exits (BPF: counted at kvm_exit) */
-	uint64_t ns;	/* their exit->entry time (BPF: added at kvm_entry) */
+	uint64_t count;	 /* exits (BPF: counted at kvm_exit) */
+	uint64_t ns;	 /* their exit->entry time (BPF: added at kvm_entry) */
+	uint64_t max_ns; /* longest single exit->entry so far */
 };
 
 /* One BPF snapshot, folded per reason of the ISA; the query VM's own exits apart. */
@@ -56,6 +57,17 @@ struct cmp_snap {
 	uint64_t target;		       /* --vm PID: that VM's exits, all reasons */
 	uint64_t drops;			       /* BPF exits not counted (map full) */
 };
+
+/* The query VM's batch for one read: the total first, then the CPUID reason, then every other
+ * defined reason in table order. With the CPUID reason at position 1, the query VM's own CPUID
+ * times in that row's window are read 1's CPUIDs but its first, plus read 2's first: known to
+ * within one exit (see bucket_window). Returns n (0 for an unknown isa); *cpuid_pos = 1. */
+size_t cmp_requests(unsigned isa, struct leaf_request *req, size_t *cpuid_pos);
+
+/* Puts answers to cmp_requests() back into leaf_report_requests() order (for
+ * leaf_report_decode): out[i] = the answer to the i-th request of the table order. */
+void cmp_answers_in_table_order(unsigned isa, const struct leaf_regs *batch, size_t n,
+				struct leaf_regs *out);
 
 /* Index of a code in exit_reason_code_at(isa, .) order, or CMP_OTHER_REASON. */
 size_t cmp_reason_index(unsigned isa, uint32_t code);
@@ -67,9 +79,10 @@ void cmp_snap_from_table(struct cmp_snap *s, const struct exit_table *t, unsigne
 			 uint32_t own_tgid, uint32_t target_tgid);
 
 struct cmp_tolerance {
-	double rel;		/* relative: TSC-rate error + systematic offset, e.g. 0.05 */
+	double rel;		/* relative: the TSC rate's uncertainty, e.g. 0.02 */
 	double abs_ns_per_exit; /* absolute, per exit: the two clocks are read at different
-				   instructions of the same exit path */
+				   instructions of the same exit path, BPF's programs in between
+				   (compare_run.c uses their measured run time) */
 };
 
 struct cmp_input {
@@ -77,6 +90,8 @@ struct cmp_input {
 	enum cmp_mode mode; /* GLOBAL or PER_VM (resolve UNKNOWN first) */
 	const struct leaf_report *read[2];
 	const struct cmp_snap *snap[4]; /* S0 .. S3 */
+	size_t cpuid_pos;		/* position of the CPUID reason in the batch, 0 = table
+					   order (1 + its index); cmp_requests() gives 1 */
 	double tsc_khz;
 	struct cmp_tolerance tol;
 };
