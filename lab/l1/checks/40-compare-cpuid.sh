@@ -2,7 +2,8 @@
 # leaves by exitprof's own query VM, against exitprof's BPF counts over the same window.
 #   compare-quiet      mode 1 (global), nothing else running: exit 0
 #   compare-busy       mode 1 while a 2-vCPU micro-guest exits continuously, also during the two
-#                      reads: exit 0, and the guest's exits are in the comparison
+#                      reads: exit 0, and the guest's exits are in the comparison (--vm PID:
+#                      its share of the window is printed)
 #   compare-pervm      mode 2 while the same guest runs: exit 0, per-VM mode named in the output
 #   compare-contained  mode 1, a whole 2-vCPU guest run inside the window: exit 0, and the patch
 #                      column's io/msr/cpuid rows equal what the guest controls (its EXPECT lines
@@ -47,6 +48,7 @@ if [ ! -f $CMP_PARAM ]; then
 elif ! have exitprof || ! have mixguest; then
 	result compare SKIP "exitprof or mixguest not in the initramfs"
 else
+	rm -rf "$CMP_DIR" # a previous boot's files (the share persists) must not satisfy a wait
 	mkdir -p "$CMP_DIR"
 	_old=$(cat $CMP_PARAM)
 	echo 1 >$CMP_PARAM
@@ -66,7 +68,7 @@ else
 	_gp=$!
 	wait_for_line "$CMP_DIR/busy-guest.out" '^VCPU 1 ' 10 $_gp
 	sleep 0.3
-	cmp_run compare-busy --duration 1
+	cmp_run compare-busy --duration 1 --vm $_gp
 	_busy_rc=$CMP_RC
 	_busy_alive=$(kill -0 $_gp 2>/dev/null && echo yes || echo no)
 	echo 2 >$CMP_PARAM
@@ -84,6 +86,9 @@ else
 		result compare-busy FAIL "the busy guest ended before the comparison did: raise CMP_BUSY ($(cmp_brief compare-busy))"
 	elif [ "${_bpatch:-0}" -le $((${_bown:-0} + 1000)) ]; then
 		result compare-busy FAIL "the busy guest's cpuid exits are not in the window: cpuid row ($_bc)"
+	elif _vmn=$(sed -n "s/^compare-cpuid: VM pid $_gp: \([0-9]*\) exits.*/\1/p" "$CMP_DIR/compare-busy.out") &&
+		{ [ -z "$_vmn" ] || [ "$_vmn" -lt 1000 ]; }; then
+		result compare-busy FAIL "--vm $_gp: fewer than 1000 exits of that VM in the window: $(grep 'VM pid' "$CMP_DIR/compare-busy.out")"
 	else
 		CMP_RC=$_busy_rc
 		cmp_expect compare-busy 0
