@@ -77,6 +77,7 @@ void cmp_snap_from_table(struct cmp_snap *s, const struct exit_table *t, unsigne
 
 		b->count += r->val.count;
 		b->ns += r->val.total_ns;
+		b->keys++;
 		if (r->val.timed && r->val.max_ns > b->max_ns)
 			b->max_ns = r->val.max_ns;
 		if (target_tgid && r->key.tgid == target_tgid)
@@ -92,7 +93,7 @@ static uint64_t sub0(uint64_t b, uint64_t a)
 }
 
 struct window {
-	uint64_t lo, hi, own;
+	uint64_t lo, hi, own, new_keys;
 	double ns_lo, ns_hi;
 };
 
@@ -111,6 +112,7 @@ static void bucket_window(const struct cmp_input *in, size_t idx, size_t p, stru
 	uint32_t code = idx == CMP_OTHER_REASON ? UINT32_MAX : exit_reason_code_at(in->isa, idx);
 
 	memset(w, 0, sizeof(*w));
+	w->new_keys = sub0(o3->keys, o0->keys);
 	/* The query VM's own exits between the reads: inside (normally none: it runs only to read). */
 	w->own = between;
 	w->ns_lo = between_ns;
@@ -146,6 +148,7 @@ static void bucket_window(const struct cmp_input *in, size_t idx, size_t p, stru
 		w->hi += sub0(x3->count, x0->count);
 		w->ns_lo += (double)sub0(x2->ns, x1->ns);
 		w->ns_hi += (double)sub0(x3->ns, x0->ns);
+		w->new_keys += sub0(x3->keys, x0->keys);
 	}
 }
 
@@ -167,7 +170,8 @@ static void judge(const struct cmp_input *in, struct cmp_row *r, struct cmp_resu
 		return;
 	}
 	/* Times: the BPF bracket widened by the tolerance (see docs/compare-cpuid.md). */
-	slack_n = in->tol.abs_ns_per_exit * (double)r->patch_count;
+	slack_n = in->tol.abs_ns_per_exit * (double)r->patch_count +
+		  in->tol.ns_per_new_key * (double)r->new_keys;
 	if (r->patch_ns < r->bpf_ns_lo * (1 - in->tol.rel) - slack_n ||
 	    r->patch_ns > r->bpf_ns_hi * (1 + in->tol.rel) + slack_n) {
 		r->verdict = CMP_TIME_DIFFERS;
@@ -182,6 +186,7 @@ static void set_bpf(struct cmp_row *r, const struct window *w)
 	r->bpf_lo = w->lo;
 	r->bpf_hi = w->hi;
 	r->own = w->own;
+	r->new_keys = w->new_keys;
 	r->bpf_ns_lo = w->ns_lo;
 	r->bpf_ns_hi = w->ns_hi;
 }
@@ -200,6 +205,7 @@ int cmp_compute(const struct cmp_input *in, struct cmp_result *out)
 		tw.lo += w.lo;
 		tw.hi += w.hi;
 		tw.own += w.own;
+		tw.new_keys += w.new_keys;
 		tw.ns_lo += w.ns_lo;
 		tw.ns_hi += w.ns_hi;
 	}

@@ -48,6 +48,7 @@ struct cmp_bucket {
 	uint64_t count;	 /* exits (BPF: counted at kvm_exit) */
 	uint64_t ns;	 /* their exit->entry time (BPF: added at kvm_entry) */
 	uint64_t max_ns; /* longest single exit->entry so far */
+	uint64_t keys;	 /* BPF map keys (VM, vCPU, reason) folded in: new ones mean allocations */
 };
 
 /* One BPF snapshot, folded per reason of the ISA; the query VM's own exits apart. */
@@ -82,7 +83,10 @@ struct cmp_tolerance {
 	double rel;		/* relative: the TSC rate's uncertainty, e.g. 0.02 */
 	double abs_ns_per_exit; /* absolute, per exit: the two clocks are read at different
 				   instructions of the same exit path, BPF's programs in between
-				   (compare_run.c uses their measured run time) */
+				   (compare_run.c uses their measured average run time) */
+	double ns_per_new_key;	/* absolute, per BPF key first seen in the window: that exit's
+				   program allocated (hash entry, the vCPU thread's task storage)
+				   and ran far longer than the average */
 };
 
 struct cmp_input {
@@ -113,6 +117,7 @@ struct cmp_row {
 	uint64_t bpf_lo, bpf_hi; /* BPF's count of the window */
 	uint64_t own;		/* of bpf_lo: the query VM's own exits */
 	double bpf_ns_lo, bpf_ns_hi;
+	uint64_t new_keys;	/* BPF keys of this row first seen during S0..S3 */
 	int64_t diff;		/* patch - the nearest of bpf_lo/bpf_hi; 0 inside */
 	double time_diff;	/* (patch_ns - mid of the BPF time) / mid, 0 if mid is 0 */
 	enum cmp_verdict verdict;
