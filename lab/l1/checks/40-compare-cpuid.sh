@@ -82,7 +82,10 @@ else
 	_bc=$(cmp_row compare-busy cpuid)
 	_bown=$(echo "$_bc" | cut -d' ' -f4)
 	_bpatch=$(echo "$_bc" | cut -d' ' -f1)
-	if [ "$_busy_alive" != yes ]; then
+	if [ "$_busy_rc" != 0 ] && [ "$_busy_rc" != 1 ]; then
+		CMP_RC=$_busy_rc
+		cmp_expect compare-busy 0
+	elif [ "$_busy_alive" != yes ]; then
 		result compare-busy FAIL "the busy guest ended before the comparison did: raise CMP_BUSY ($(cmp_brief compare-busy))"
 	elif [ "${_bpatch:-0}" -le $((${_bown:-0} + 1000)) ]; then
 		result compare-busy FAIL "the busy guest's cpuid exits are not in the window: cpuid row ($_bc)"
