@@ -159,14 +159,12 @@ int tl_write_csv(FILE *f, struct tl_table *t)
 
 #define TL_NFIELDS 7
 
-/* Reads one CSV record into fields. Returns the number of fields, 0 at EOF, -1 on a
- * malformed record (field too long, unterminated quote). *lines counts physical lines. */
-static int read_record(FILE *f, char fields[TL_NFIELDS][TL_FIELD_MAX], int *lines)
+int tl_csv_read_record(FILE *f, char (*fields)[TL_FIELD_MAX], int nmax, int truncate, int *lines)
 {
 	int nf = 0, c, quoted = 0, any = 0;
 	size_t len = 0;
 
-	for (int i = 0; i < TL_NFIELDS; i++)
+	for (int i = 0; i < nmax; i++)
 		fields[i][0] = '\0';
 	for (;;) {
 		c = getc(f);
@@ -194,8 +192,6 @@ static int read_record(FILE *f, char fields[TL_NFIELDS][TL_FIELD_MAX], int *line
 			quoted = 1;
 			continue;
 		} else if (c == ',') {
-			if (nf < TL_NFIELDS)
-				fields[nf][len] = '\0';
 			nf++;
 			len = 0;
 			continue;
@@ -205,9 +201,12 @@ static int read_record(FILE *f, char fields[TL_NFIELDS][TL_FIELD_MAX], int *line
 			(*lines)++;
 			break;
 		}
-		if (nf < TL_NFIELDS) {
-			if (len + 1 >= TL_FIELD_MAX)
-				return -1;
+		if (nf < nmax) {
+			if (len + 1 >= TL_FIELD_MAX) {
+				if (!truncate)
+					return -1;
+				continue;
+			}
 			fields[nf][len++] = (char)c;
 			fields[nf][len] = '\0';
 		}
@@ -236,7 +235,7 @@ int tl_read_csv(FILE *f, int (*row_cb)(const struct tl_csv_row *row, void *ctx),
 	static const char *const names[TL_NFIELDS] = { "t_ms", "vcpu", "isa", "reason",
 						       "reason_name", "count", "time_ns" };
 
-	nf = read_record(f, fields, &lines);
+	nf = tl_csv_read_record(f, fields, TL_NFIELDS, 0, &lines);
 	for (int i = 0; i < TL_NFIELDS; i++) {
 		if (nf != TL_NFIELDS || strcmp(fields[i], names[i])) {
 			snprintf(err, errlen, "line 1: header is not \"%s\"", TL_CSV_HEADER);
@@ -249,7 +248,7 @@ int tl_read_csv(FILE *f, int (*row_cb)(const struct tl_csv_row *row, void *ctx),
 		char *end;
 		int line = lines + 1; /* physical line the record starts on */
 
-		nf = read_record(f, fields, &lines);
+		nf = tl_csv_read_record(f, fields, TL_NFIELDS, 0, &lines);
 		if (nf == 0)
 			break;
 

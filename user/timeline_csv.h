@@ -87,6 +87,12 @@ int tl_write_csv(FILE *f, struct tl_table *t);
 
 #define TL_FIELD_MAX 64 /* longest field the reader accepts, with its NUL */
 
+/* Reads one RFC 4180 record (LF or CRLF, quoted fields may hold , " CR LF) into at most nmax
+ * fields; extra fields are counted but not stored. A field longer than TL_FIELD_MAX - 1 is cut
+ * if truncate, else the record is malformed. Returns the number of fields, 0 at end of file,
+ * -1 if malformed. *lines is advanced by the physical lines read. */
+int tl_csv_read_record(FILE *f, char (*fields)[TL_FIELD_MAX], int nmax, int truncate, int *lines);
+
 /* One parsed CSV data row, for readers (plot, tests). Empty-bin rows have has_cell = 0. */
 struct tl_csv_row {
 	double t_ms;
