@@ -19,7 +19,9 @@
 #include "args.h"
 #include "compare_run.h"
 #include "exit_table.h"
+#include "plot.h"
 #include "preflight.h"
+#include "record.h"
 #include "report.h"
 #include "session.h"
 #include "target.h"
@@ -196,6 +198,11 @@ int main(int argc, char **argv)
 	double t_start, t_prev, next_tick, deadline, next_names = 0;
 	int sfd, rc = 1;
 
+	/* Subcommands of the boot timeline (issue 6): user/record.c, user/plot.c. */
+	if (argc > 1 && !strcmp(argv[1], "record"))
+		return exitprof_record_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "plot"))
+		return exitprof_plot_main(argc - 1, argv + 1);
 	if (args_parse(argc, argv, &a, err, sizeof(err), false)) {
 		die_line(err);
 		return 2;

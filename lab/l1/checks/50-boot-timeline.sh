@@ -1,0 +1,109 @@
+# Boot timeline (issue 6): an L2 Linux boots to poweroff under KVM inside L1, recorded by
+# `exitprof record --boot`. Needs the L2 piece (lab/run --l2, lab/l2/build); SKIPs without it.
+#   boot-l2               L2 reached /init and powered off (its markers came through)
+#   timeline-vs-summary   per reason, the timeline CSV's counts == exitprof's summary of the same run
+#                         (two BPF maps filled independently)
+#   timeline-vs-hist      per reason, the timeline CSV == the tracefs hist oracle (nothing else runs
+#                         guests during the boot, so every kvm_exit in the window is L2's)
+#   timeline-vs-leaves    (with exitprof-cpuid in L2) the patch's per-VM total read inside L2 lies
+#                         between the timeline's exits before /init printed its marker and those
+#                         before the cpuid lines arrived
+# Artefacts in $ART/boot: boot.csv, console.csv, summary.csv, marks.csv, hist-*.txt, *.err.
+# The host draws the plot (gnuplot is not in L1): exitprof plot boot.csv -o boot.svg --marks marks.csv
+BOOT_DIR=$ART/boot
+BOOT_BIN_MS=${BOOT_BIN_MS:-10}
+
+# timeline_counts CSV: "reason count" summed over bins and vCPUs (empty-bin rows skipped).
+timeline_counts() {
+	tr -d '\r' <"$1" | awk -F, 'NR > 1 && $4 != "" { n[$4] += $6 } END { for (r in n) print r, n[r] }' | sort -n
+}
+
+# hist_counts_all HISTFILE: "reason count" over every thread.
+hist_counts_all() {
+	sed -n 's/[{},:]/ /g; s/^ *common_pid/common_pid/p' "$1" |
+		awk '$1 == "common_pid" { n[$4] += $6 } END { for (r in n) print r, n[r] }' | sort -n
+}
+
+# console_t REGEX: t_ms of the first console line matching REGEX (empty if none).
+console_t() {
+	tr -d '\r' <"$BOOT_DIR/console.csv" | awk -F, -v re="$1" 'NR > 1 && $0 ~ re { print $1; exit }'
+}
+
+# cum_before T: timeline exits in bins that end at or before T ms; cum_upto T: in bins starting
+# at or before T.
+cum_before() { tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, -v t="$1" -v w="$BOOT_BIN_MS" 'NR > 1 && $1 + w <= t { s += $6 } END { print s + 0 }'; }
+cum_upto() { tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, -v t="$1" 'NR > 1 && $1 <= t { s += $6 } END { print s + 0 }'; }
+
+boot_timeline() {
+	if [ ! -x /l2/boot-l2 ]; then
+		result boot-l2 SKIP "no L2 piece in this initramfs (lab/run --l2 adds it)"
+		return
+	fi
+	if ! have exitprof; then
+		result boot-l2 SKIP "exitprof not built"
+		return
+	fi
+	rm -rf "$BOOT_DIR"
+	mkdir -p "$BOOT_DIR"
+	hist_start || { result boot-l2 FAIL "cannot set the tracefs hist triggers"; return; }
+	_t0=$(cut -d' ' -f1 /proc/uptime)
+	exitprof record --boot -o "$BOOT_DIR/boot.csv" --bin "$BOOT_BIN_MS" --console "$BOOT_DIR/console.csv" \
+		--csv "$BOOT_DIR/summary.csv" --duration "${BOOT_TIMEOUT:-120}" -- /l2/boot-l2 \
+		>"$BOOT_DIR/l2.out" 2>"$BOOT_DIR/record.err"
+	_rc=$?
+	_t1=$(cut -d' ' -f1 /proc/uptime)
+	hist_stop "$BOOT_DIR"
+	echo "LAB-LOG boot: exitprof record status $_rc, L1 wall $(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", b - a }') s"
+	sed 's/^/LAB-LOG boot: /' "$BOOT_DIR/record.err" | grep -v '^LAB-LOG boot: *$' | head -n 40
+
+	if [ $_rc != 0 ] || ! grep -q 'EXITPROF-L2 poweroff' "$BOOT_DIR/l2.out"; then
+		_e=$(hist_entries "$BOOT_DIR/hist-entry.txt" 2>/dev/null || echo 0)
+		result boot-l2 FAIL "exitprof record status $_rc, $_e kvm_entry events, L2 said: $(tail -c 200 "$BOOT_DIR/l2.out" | tr '\n' ' ')"
+		return
+	fi
+	_init=$(console_t 'EXITPROF-L2 init')
+	_off=$(console_t 'EXITPROF-L2 poweroff')
+	_up=$(sed -n 's/.*EXITPROF-L2 init uptime=\([0-9.]*\).*/\1/p' "$BOOT_DIR/l2.out" | head -n 1)
+	_kstart=$(awk -v i="$_init" -v u="$_up" 'BEGIN { printf "%.3f", i - u * 1000 }')
+	_last=$(tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, 'NR > 1 { t = $1 } END { print t + 0 }')
+	{
+		echo "t_ms,label"
+		echo "$_kstart,L2 kernel clock starts (/init - uptime)"
+		echo "$_init,L2 /init"
+		echo "$_off,L2 poweroff"
+	} >"$BOOT_DIR/marks.csv"
+	timeline_counts "$BOOT_DIR/boot.csv" >"$BOOT_DIR/timeline.counts"
+	_total=$(awk '{ s += $2 } END { print s + 0 }' "$BOOT_DIR/timeline.counts")
+	result boot-l2 PASS "L2 booted to poweroff: $_total exits in $_last ms of timeline; kernel clock at ${_kstart} ms, /init at ${_init} ms, poweroff at ${_off} ms; $(brief "$BOOT_DIR/timeline.counts")"
+
+	exitprof_counts "$BOOT_DIR/summary.csv" | awk '{ print $1, $2 }' >"$BOOT_DIR/summary.counts"
+	_d=$(diff_counts "$BOOT_DIR/summary.counts" "$BOOT_DIR/timeline.counts")$(diff_counts "$BOOT_DIR/timeline.counts" "$BOOT_DIR/summary.counts")
+	if [ -z "$_d" ] && [ -s "$BOOT_DIR/summary.counts" ]; then
+		result timeline-vs-summary PASS "every reason's count agrees ($_total exits)"
+	else
+		result timeline-vs-summary FAIL "timeline CSV vs summary CSV differ: $_d"
+	fi
+
+	hist_counts_all "$BOOT_DIR/hist-exit.txt" >"$BOOT_DIR/hist.counts"
+	_d=$(diff_counts "$BOOT_DIR/hist.counts" "$BOOT_DIR/timeline.counts")$(diff_counts "$BOOT_DIR/timeline.counts" "$BOOT_DIR/hist.counts")
+	if [ -z "$_d" ]; then
+		result timeline-vs-hist PASS "every reason's count equals the tracefs hist oracle"
+	else
+		result timeline-vs-hist FAIL "timeline vs hist oracle (want=hist): $_d"
+	fi
+
+	_leaf=$(sed -n 's/.*EXITPROF-L2 cpuid total,total,valid,\([0-9]*\),.*/\1/p' "$BOOT_DIR/l2.out" | head -n 1)
+	if [ -z "$_leaf" ]; then
+		result timeline-vs-leaves SKIP "no exitprof-cpuid total in L2's output (not packed, or the kernel lacks the leaves): $(grep -m 1 'EXITPROF-L2 cpuid' "$BOOT_DIR/l2.out" | tr -d '\r')"
+		return
+	fi
+	_lo=$(cum_before "$_init")
+	_hi=$(cum_upto "$(console_t 'EXITPROF-L2 cpuid total')")
+	if [ "$_leaf" -ge "$_lo" ] && [ "$_leaf" -le "$_hi" ]; then
+		result timeline-vs-leaves PASS "leaf total $_leaf inside L2 lies in the timeline's [$_lo, $_hi] (exits before /init's marker, before the cpuid line)"
+	else
+		result timeline-vs-leaves FAIL "leaf total $_leaf is outside the timeline's [$_lo, $_hi]"
+	fi
+}
+
+boot_timeline
