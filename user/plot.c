@@ -15,6 +15,7 @@
 
 #define PLOT_DEFAULT_TOP 8
 #define PLOT_DEFAULT_BIN_MS 10.0 /* only when the file has a single bin to measure it from */
+#define PLOT_MAX_BINS 500 /* more bins than pixels per bin: the image aliases; widen to fit */
 
 /* ---- loading ---- */
 
@@ -210,6 +211,29 @@ int plot_fold_series(struct plot_data *d, size_t keep)
 	return 0;
 }
 
+int plot_widen(struct plot_data *d, size_t k)
+{
+	if (k == 0)
+		return -1;
+	if (k == 1)
+		return 0;
+	size_t n = (d->nbins + k - 1) / k;
+	for (size_t s = 0; s < d->nseries; s++) {
+		uint64_t *c = d->series[s].counts;
+		for (size_t b = 0; b < n; b++) {
+			uint64_t sum = 0;
+			for (size_t i = b * k; i < (b + 1) * k && i < d->nbins; i++)
+				sum += c[i];
+			c[b] = sum;
+		}
+	}
+	for (size_t b = 0; b < n; b++)
+		d->t_ms[b] = d->t_ms[b * k];
+	d->nbins = n;
+	d->bin_ms *= (double)k;
+	return 0;
+}
+
 void plot_data_free(struct plot_data *d)
 {
 	for (size_t i = 0; i < d->nseries; i++)
@@ -321,6 +345,7 @@ int plot_write_script(FILE *f, const struct plot_data *d, const char *output, co
 struct plot_args {
 	const char *csv, *output, *script, *marks, *title;
 	long top;
+	double bin_ms; /* 0 = the CSV's, widened to at most PLOT_MAX_BINS bins */
 };
 
 static const char plot_doc[] =
@@ -338,6 +363,8 @@ static const struct argp_option plot_options[] = {
 	{ "marks", 'm', "CSV", 0, "Vertical marks: a CSV with header t_ms,label (e.g. boot phases)", 0 },
 	{ "title", 't', "TEXT", 0, "Plot title (default: the CSV's name and its totals)", 0 },
 	{ "top", 'n', "N", 0, "Reasons drawn on their own (default 8); the rest are \"other\"", 0 },
+	{ "bin", 'B', "MS", 0, "Bin width drawn: a multiple of the CSV's (default: the CSV's, widened "
+			       "so that at most 500 bins are drawn)", 0 },
 	{ "script", 's', "FILE", 0, "Also write the gnuplot script to FILE; without -o, only that", 0 },
 	{ 0 },
 };
@@ -357,6 +384,12 @@ static error_t plot_parse(int key, char *arg, struct argp_state *state)
 		a->top = strtol(arg, &end, 10);
 		if (errno || *end || end == arg || a->top < 1 || a->top > 64)
 			argp_error(state, "--top '%s': expected a whole number from 1 to 64", arg);
+		break;
+	case 'B':
+		errno = 0;
+		a->bin_ms = strtod(arg, &end);
+		if (errno || *end || end == arg || !(a->bin_ms > 0))
+			argp_error(state, "--bin '%s': expected milliseconds > 0", arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (a->csv)
@@ -454,6 +487,16 @@ int exitprof_plot_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	size_t k = (d.nbins + PLOT_MAX_BINS - 1) / PLOT_MAX_BINS;
+	if (a.bin_ms > 0) {
+		double ratio = a.bin_ms / d.bin_ms;
+		k = (size_t)(ratio + 0.5);
+		if (k < 1 || ratio - (double)k > 1e-6 || (double)k - ratio > 1e-6) {
+			fprintf(stderr, "exitprof plot: --bin %g is not a multiple of the CSV's %g ms bins\n", a.bin_ms, d.bin_ms);
+			goto out;
+		}
+	}
+	plot_widen(&d, k);
 	plot_fold_series(&d, (size_t)a.top);
 	if (!a.title) {
 		const char *base = strrchr(a.csv, '/');

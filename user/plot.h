@@ -42,6 +42,9 @@ int plot_load_marks(FILE *f, struct plot_data *d, char *err, size_t errlen);
 /* Keeps the top `keep` series and folds the rest into one named "other". */
 int plot_fold_series(struct plot_data *d, size_t keep);
 
+/* Merges every k neighbouring bins into one (k >= 1; the last may be partial). */
+int plot_widen(struct plot_data *d, size_t k);
+
 void plot_data_free(struct plot_data *d);
 
 /* Writes the gnuplot script that draws d into `output` (terminal from its extension: .svg, or

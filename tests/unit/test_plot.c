@@ -87,6 +87,21 @@ static void test_pivot_and_script(void)
 		CHECK(found);
 	}
 
+	/* Widen by 3: ceil(50 / 3) bins, 3x the width, first bin starts where it did, totals kept. */
+	uint64_t before0 = d.series[0].counts[0] + d.series[0].counts[1] + d.series[0].counts[2];
+	CHECK(plot_widen(&d, 3) == 0);
+	CHECK(d.nbins == (NBINS + 2) / 3);
+	CHECK(d.bin_ms == 3 * (BIN_NS / 1e6));
+	CHECK(d.t_ms[1] == 3 * (BIN_NS / 1e6));
+	CHECK(d.series[0].counts[0] == before0);
+	for (size_t s = 0; s < d.nseries; s++) {
+		uint64_t t = 0;
+		for (size_t b = 0; b < d.nbins; b++)
+			t += d.series[s].counts[b];
+		CHECK(t == d.series[s].total);
+	}
+	CHECK(plot_widen(&d, 0) == -1);
+
 	/* Fold to 3 + other: totals are preserved. */
 	CHECK(plot_fold_series(&d, 3) == 0);
 	CHECK(d.nseries == 4);
@@ -127,10 +142,10 @@ static void test_pivot_and_script(void)
 			rows++;
 			line = strchr(line, '\n') + 1;
 		}
-		CHECK(rows == 2 * NBINS);
+		CHECK(rows == 2 * ((NBINS + 2) / 3));
 		CHECK(last_cum == (double)total);
 		/* exits/s * bin seconds, summed over bins == the exits */
-		double back = rate_sum * (BIN_NS / 1e9);
+		double back = rate_sum * (3 * BIN_NS / 1e9);
 		CHECK(back > total - 0.5 && back < total + 0.5);
 	}
 	CHECK(plot_write_script(stdout, &d, "out.pdf", "t") == -1);
