@@ -35,7 +35,7 @@ static const char doc[] =
 	"(privileges, pid, tracepoints, BTF, output file, BPF load), 2 bad command line.\n"
 	"CSV/JSON columns: docs/output.md.";
 
-enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_COMPARE_CPUID, OPT_LATE_ATTACH };
+enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_COMPARE_CPUID, OPT_LATE_ATTACH, OPT_TIMELINE, OPT_BIN };
 
 static const struct argp_option options[] = {
 	{ "vm", 'p', "PID", 0, "Profile the VM whose VMM process is PID (e.g. QEMU's pid)", 0 },
@@ -47,6 +47,9 @@ static const struct argp_option options[] = {
 	{ "sort", 's', "KEY", 0, "Sort rows by count (default), time, avg or max", 0 },
 	{ "csv", OPT_CSV, "FILE", 0, "Also write CSV to FILE ('-' = stdout)", 0 },
 	{ "json", OPT_JSON, "FILE", 0, "Also write JSON lines to FILE ('-' = stdout)", 0 },
+	{ "timeline", OPT_TIMELINE, "FILE", 0, "With --vm: also write the VM's exits in time bins as CSV "
+	  "(t_ms,vcpu,isa,reason,reason_name,count,time_ns; docs/boot-analysis.md). For a boot: exitprof record", 0 },
+	{ "bin", OPT_BIN, "MS", 0, "Bin width of --timeline in milliseconds (default 10)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's messages (e.g. the verifier log)", 0 },
 	{ "bpf-stats", OPT_BPF_STATS, NULL, 0,
 	  "At the end, print each BPF program's run count and average run time as the kernel "
@@ -165,6 +168,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return fail(ps, "--json needs a file name: give a path or '-' for stdout");
 		a->json = arg;
 		break;
+	case OPT_TIMELINE:
+		if (!*arg)
+			return fail(ps, "--timeline needs a file name: give a path or '-' for stdout");
+		a->timeline = arg;
+		break;
+	case OPT_BIN: {
+		double ms;
+		if (args_parse_seconds(arg, &ms) || ms < 0.001 || ms > 3600e3)
+			return fail(ps, "--bin '%s' is not a bin width: give milliseconds from 0.001 to 3600000, e.g. --bin 10", arg);
+		a->bin_ns = (uint64_t)(ms * 1e6 + 0.5);
+		break;
+	}
 	case 'v':
 		a->verbose = true;
 		break;
@@ -190,6 +205,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return fail(ps, "no target: give --vm PID (one VM) or --all (every VM)");
 		if (a->vm_pid && a->all)
 			return fail(ps, "--vm and --all both given: choose one");
+		if (a->timeline && !a->vm_pid)
+			return fail(ps, "--timeline needs --vm PID (one VM's time axis); for a boot use exitprof record --boot");
+		if (a->bin_ns && !a->timeline)
+			return fail(ps, "--bin sets the --timeline bin width: add --timeline FILE");
 		if (a->csv && a->json && !strcmp(a->csv, "-") && !strcmp(a->json, "-"))
 			return fail(ps, "--csv - and --json - both write to stdout: send one of them to a file");
 		break;

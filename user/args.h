@@ -21,6 +21,8 @@ struct args {
 	bool bpf_stats;	     /* --bpf-stats: kernel-measured cost of each BPF program, at the end */
 	bool compare_cpuid;  /* --compare-cpuid: patch counters vs BPF (user/compare_run.c) */
 	bool late_attach;    /* --late-attach: test hook of --compare-cpuid */
+	const char *timeline; /* --timeline FILE: the VM's exit timeline CSV (user/record.c), NULL = none */
+	uint64_t bin_ns;     /* --bin MS of the timeline, in ns; 0 = default (10 ms) */
 };
 
 #define ARGS_ERR_MAX 256

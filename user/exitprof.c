@@ -112,7 +112,8 @@ static int emit(struct outputs *o, const struct args *a, const struct exit_table
 /* Everything that can be checked without privileges or BPF, then privileges and the kernel. */
 static int preflight(const struct args *a, struct tp_avail *tp, char *err, size_t errlen)
 {
-	if (preflight_output("--csv", a->csv, err, errlen) || preflight_output("--json", a->json, err, errlen))
+	if (preflight_output("--csv", a->csv, err, errlen) || preflight_output("--json", a->json, err, errlen) ||
+	    preflight_output("--timeline", a->timeline, err, errlen))
 		return -1;
 	if (a->vm_pid && target_check(a->vm_pid, err, errlen))
 		return -1;
@@ -233,6 +234,8 @@ int main(int argc, char **argv)
 		.tp = tp,
 		.verbose = a.verbose,
 		.bpf_stats = a.bpf_stats,
+		.timeline = a.timeline != NULL,
+		.bin_ns = a.bin_ns,
 	};
 	if (session_open(&s, &cfg, err, sizeof(err))) {
 		die_line(err);
@@ -331,6 +334,10 @@ int main(int argc, char **argv)
 			}
 			bad |= emit(&out, &a, &cur, &total);
 			exit_table_free(&cur);
+			uint64_t t0;
+			if (a.timeline && record_write_timeline(&s, (uint32_t)a.vm_pid,
+								a.bin_ns ? a.bin_ns : EXITPROF_DEFAULT_BIN_NS, a.timeline, &t0))
+				bad = 1;
 			rc = bad ? 1 : 0;
 		}
 	}
