@@ -454,6 +454,7 @@ int exitprof_plot_main(int argc, char **argv)
 	int rc = 1, fd = -1;
 	FILE *f;
 
+	argp_err_exit_status = 2; /* bad command line: 2, as for exitprof itself */
 	/* argp names the program after argv[0]: make errors read "exitprof plot: ...". */
 	char *args[argc > 0 ? argc : 1];
 	for (int i = 1; i < argc; i++)

@@ -339,6 +339,7 @@ int exitprof_record_main(int argc, char **argv)
 	int sfd = -1, rc = 1, status = 0, exited = 0, stopped_early = 0;
 	pid_t pid;
 
+	argp_err_exit_status = 2; /* bad command line: 2, as for exitprof itself */
 	/* argp names the program after argv[0]: make errors read "exitprof record: ...". */
 	char *args[argc > 0 ? argc : 1];
 	for (int i = 1; i < argc; i++)
