@@ -13,15 +13,10 @@
 #include "reasons.h"
 #include "timeline_csv.h"
 
-static int failures;
+#include "check.h"
 
-#define CHECK(cond)                                                                              \
-	do {                                                                                     \
-		if (!(cond)) {                                                                   \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                              \
-		}                                                                                \
-	} while (0)
+/* check.h's CHECK with the condition itself as the message. */
+#define CHECK_C(cond) CHECK(cond, "%s", #cond)
 
 #define NBINS 50
 #define BIN_NS 2000000ull /* 2 ms */
@@ -53,7 +48,7 @@ static char *make_csv(uint64_t want[NREASONS], uint64_t *total)
 		*total += want[r];
 	}
 	FILE *f = open_memstream(&buf, &len);
-	CHECK(tl_write_csv(f, &t) == 0);
+	CHECK_C(tl_write_csv(f, &t) == 0);
 	fclose(f);
 	tl_table_free(&t);
 	return buf;
@@ -67,14 +62,14 @@ static void test_pivot_and_script(void)
 	char *csv = make_csv(want, &total);
 	FILE *f = fmemopen(csv, strlen(csv), "r");
 
-	CHECK(plot_load_csv(f, &d, err, sizeof(err)) == 0);
+	CHECK_C(plot_load_csv(f, &d, err, sizeof(err)) == 0);
 	fclose(f);
-	CHECK(d.nbins == NBINS);       /* empty bins kept */
-	CHECK(d.bin_ms == BIN_NS / 1e6);
-	CHECK(d.total == total);
-	CHECK(d.nseries == NREASONS);
+	CHECK_C(d.nbins == NBINS);       /* empty bins kept */
+	CHECK_C(d.bin_ms == BIN_NS / 1e6);
+	CHECK_C(d.total == total);
+	CHECK_C(d.nseries == NREASONS);
 	for (size_t s = 1; s < d.nseries; s++)
-		CHECK(d.series[s - 1].total >= d.series[s].total);
+		CHECK_C(d.series[s - 1].total >= d.series[s].total);
 	for (size_t r = 0; r < NREASONS; r++) {
 		exit_reason_format(EXIT_ISA_SVM, reasons[r], name, sizeof(name));
 		int found = 0;
@@ -82,46 +77,46 @@ static void test_pivot_and_script(void)
 			if (!strcmp(d.series[s].name, name))
 				{
 				found = 1;
-				CHECK(d.series[s].total == want[r]);
+				CHECK_C(d.series[s].total == want[r]);
 			}
-		CHECK(found);
+		CHECK_C(found);
 	}
 
 	/* Widen by 3: ceil(50 / 3) bins, 3x the width, first bin starts where it did, totals kept. */
 	uint64_t before0 = d.series[0].counts[0] + d.series[0].counts[1] + d.series[0].counts[2];
-	CHECK(plot_widen(&d, 3) == 0);
-	CHECK(d.nbins == (NBINS + 2) / 3);
-	CHECK(d.bin_ms == 3 * (BIN_NS / 1e6));
-	CHECK(d.t_ms[1] == 3 * (BIN_NS / 1e6));
-	CHECK(d.series[0].counts[0] == before0);
+	CHECK_C(plot_widen(&d, 3) == 0);
+	CHECK_C(d.nbins == (NBINS + 2) / 3);
+	CHECK_C(d.bin_ms == 3 * (BIN_NS / 1e6));
+	CHECK_C(d.t_ms[1] == 3 * (BIN_NS / 1e6));
+	CHECK_C(d.series[0].counts[0] == before0);
 	for (size_t s = 0; s < d.nseries; s++) {
 		uint64_t t = 0;
 		for (size_t b = 0; b < d.nbins; b++)
 			t += d.series[s].counts[b];
-		CHECK(t == d.series[s].total);
+		CHECK_C(t == d.series[s].total);
 	}
-	CHECK(plot_widen(&d, 0) == -1);
+	CHECK_C(plot_widen(&d, 0) == -1);
 
 	/* Fold to 3 + other: totals are preserved. */
-	CHECK(plot_fold_series(&d, 3) == 0);
-	CHECK(d.nseries == 4);
+	CHECK_C(plot_fold_series(&d, 3) == 0);
+	CHECK_C(d.nseries == 4);
 	uint64_t sum = 0;
 	for (size_t s = 0; s < d.nseries; s++)
 		sum += d.series[s].total;
-	CHECK(sum == total);
-	CHECK(strncmp(d.series[3].name, "other", 5) == 0);
+	CHECK_C(sum == total);
+	CHECK_C(strncmp(d.series[3].name, "other", 5) == 0);
 
 	/* The script's data block: the last stacked column is the bin's rate, and the last column
 	 * at each bin's end is the running total; at the end it must equal the CSV's total. */
 	char *script = NULL;
 	size_t slen = 0;
 	FILE *sf = open_memstream(&script, &slen);
-	CHECK(plot_write_script(sf, &d, "out.svg", "t") == 0);
+	CHECK_C(plot_write_script(sf, &d, "out.svg", "t") == 0);
 	fclose(sf);
-	CHECK(strstr(script, "set terminal svg") != NULL);
-	CHECK(strstr(script, "set output 'out.svg'") != NULL);
+	CHECK_C(strstr(script, "set terminal svg") != NULL);
+	CHECK_C(strstr(script, "set output 'out.svg'") != NULL);
 	char *data = strstr(script, "$data << EOD\n");
-	CHECK(data != NULL);
+	CHECK_C(data != NULL);
 	if (data) {
 		char *line = strchr(data, '\n') + 1; /* the column comment */
 		line = strchr(line, '\n') + 1;
@@ -135,20 +130,20 @@ static void test_pivot_and_script(void)
 				v[n++] = strtod(p, &end);
 				p = end;
 			}
-			CHECK(n == (int)d.nseries + 3);
+			CHECK_C(n == (int)d.nseries + 3);
 			if (rows % 2 == 0)
 				rate_sum += v[n - 2];
 			last_cum = v[n - 1];
 			rows++;
 			line = strchr(line, '\n') + 1;
 		}
-		CHECK(rows == 2 * ((NBINS + 2) / 3));
-		CHECK(last_cum == (double)total);
+		CHECK_C(rows == 2 * ((NBINS + 2) / 3));
+		CHECK_C(last_cum == (double)total);
 		/* exits/s * bin seconds, summed over bins == the exits */
 		double back = rate_sum * (3 * BIN_NS / 1e9);
-		CHECK(back > total - 0.5 && back < total + 0.5);
+		CHECK_C(back > total - 0.5 && back < total + 0.5);
 	}
-	CHECK(plot_write_script(stdout, &d, "out.pdf", "t") == -1);
+	CHECK_C(plot_write_script(stdout, &d, "out.pdf", "t") == -1);
 	free(script);
 	plot_data_free(&d);
 	free(csv);
@@ -163,12 +158,12 @@ static void test_marks(void)
 
 	memset(&d, 0, sizeof(d));
 	FILE *f = fmemopen((void *)ok, strlen(ok), "r");
-	CHECK(plot_load_marks(f, &d, err, sizeof(err)) == 0);
+	CHECK_C(plot_load_marks(f, &d, err, sizeof(err)) == 0);
 	fclose(f);
-	CHECK(d.nmarks == 2 && d.marks[0].t_ms == 12.5 && !strcmp(d.marks[0].label, "init, marker"));
+	CHECK_C(d.nmarks == 2 && d.marks[0].t_ms == 12.5 && !strcmp(d.marks[0].label, "init, marker"));
 	plot_data_free(&d);
 	f = fmemopen((void *)bad, strlen(bad), "r");
-	CHECK(plot_load_marks(f, &d, err, sizeof(err)) == -1 && strstr(err, "t_ms"));
+	CHECK_C(plot_load_marks(f, &d, err, sizeof(err)) == -1 && strstr(err, "t_ms"));
 	fclose(f);
 	plot_data_free(&d);
 }
@@ -179,7 +174,7 @@ static void test_empty(void)
 	char err[128] = "";
 	const char *only_header = TL_CSV_HEADER "\r\n";
 	FILE *f = fmemopen((void *)only_header, strlen(only_header), "r");
-	CHECK(plot_load_csv(f, &d, err, sizeof(err)) == -1 && strstr(err, "no data"));
+	CHECK_C(plot_load_csv(f, &d, err, sizeof(err)) == -1 && strstr(err, "no data"));
 	fclose(f);
 	plot_data_free(&d);
 }
@@ -195,7 +190,7 @@ static void test_render(void)
 		printf("test_plot: gnuplot missing: render test skipped\n");
 		return;
 	}
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK_C(mkdtemp(dir) != NULL);
 	snprintf(csvp, sizeof(csvp), "%s/b.csv", dir);
 	snprintf(svgp, sizeof(svgp), "%s/b.svg", dir);
 	char *csv = make_csv(want, &total);
@@ -203,8 +198,8 @@ static void test_render(void)
 	fputs(csv, f);
 	fclose(f);
 	char *argv[] = { "plot", csvp, "-o", svgp, NULL };
-	CHECK(exitprof_plot_main(4, argv) == 0);
-	CHECK(stat(svgp, &st) == 0 && st.st_size > 10000);
+	CHECK_C(exitprof_plot_main(4, argv) == 0);
+	CHECK_C(stat(svgp, &st) == 0 && st.st_size > 10000);
 	/* the largest reason (last in the table: most exits) appears in the legend */
 	exit_reason_format(EXIT_ISA_SVM, reasons[NREASONS - 1], name, sizeof(name));
 	char *svg = malloc(st.st_size + 1);
@@ -212,7 +207,7 @@ static void test_render(void)
 	size_t n = fread(svg, 1, st.st_size, f);
 	svg[n] = '\0';
 	fclose(f);
-	CHECK(strstr(svg, "<svg") && strstr(svg, name));
+	CHECK_C(strstr(svg, "<svg") && strstr(svg, name));
 	free(svg);
 	free(csv);
 	unlink(csvp);
@@ -226,10 +221,5 @@ int main(void)
 	test_marks();
 	test_empty();
 	test_render();
-	if (failures) {
-		fprintf(stderr, "test_plot: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_plot: all passed\n");
-	return 0;
+	return test_result("test_plot");
 }

@@ -9,15 +9,10 @@
 #include "reasons.h"
 #include "timeline_csv.h"
 
-static int failures;
+#include "check.h"
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                  \
-		}                                                                    \
-	} while (0)
+/* check.h's CHECK with the condition itself as the message. */
+#define CHECK_C(cond) CHECK(cond, "%s", #cond)
 
 /* Writes the table's CSV into a malloc'd string. */
 static char *csv_of(struct tl_table *t)
@@ -25,8 +20,8 @@ static char *csv_of(struct tl_table *t)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	CHECK(f != NULL);
-	CHECK(tl_write_csv(f, t) == 0);
+	CHECK_C(f != NULL);
+	CHECK_C(tl_write_csv(f, t) == 0);
 	fclose(f);
 	return buf;
 }
@@ -44,17 +39,17 @@ static void add(struct tl_table *t, uint64_t bin, uint32_t vcpu, uint32_t reason
 {
 	struct tl_record r = { .bin = bin, .vcpu = vcpu, .isa = EXIT_ISA_SVM, .reason = reason,
 			       .count = count, .time_ns = time_ns };
-	CHECK(tl_table_add(t, &r) == 0);
+	CHECK_C(tl_table_add(t, &r) == 0);
 }
 
 static void test_bin_boundaries(void)
 {
 	const uint64_t first = 1000000000ull, w = 10000000ull; /* 10 ms bins */
-	CHECK(tl_bin_of(first, first, w) == 0);
-	CHECK(tl_bin_of(first + w - 1, first, w) == 0);  /* last ns of bin 0 */
-	CHECK(tl_bin_of(first + w, first, w) == 1);      /* first ns of bin 1 */
-	CHECK(tl_bin_of(first + 7 * w + 5, first, w) == 7);
-	CHECK(tl_bin_of(first - 1, first, w) == 0);      /* before the first entry */
+	CHECK_C(tl_bin_of(first, first, w) == 0);
+	CHECK_C(tl_bin_of(first + w - 1, first, w) == 0);  /* last ns of bin 0 */
+	CHECK_C(tl_bin_of(first + w, first, w) == 1);      /* first ns of bin 1 */
+	CHECK_C(tl_bin_of(first + 7 * w + 5, first, w) == 7);
+	CHECK_C(tl_bin_of(first - 1, first, w) == 0);      /* before the first entry */
 }
 
 static void test_merge_and_order(void)
@@ -67,12 +62,12 @@ static void test_merge_and_order(void)
 	add(&t, 0, 0, 0x400, 7, 700); /* same key as the second: summed */
 	add(&t, 1, 0, 0x72, 0, 0);    /* nothing: dropped */
 	tl_table_merge(&t);
-	CHECK(t.n == 3);
-	CHECK(t.rows[0].bin == 0 && t.rows[0].count == 12 && t.rows[0].time_ns == 1200);
-	CHECK(t.rows[1].bin == 2 && t.rows[1].vcpu == 0);
-	CHECK(t.rows[2].bin == 2 && t.rows[2].vcpu == 1);
-	CHECK(tl_table_total(&t, 1, 0, 0) == 5 + 7 + 1 + 3);
-	CHECK(tl_table_total(&t, 0, EXIT_ISA_SVM, 0x7b) == 4);
+	CHECK_C(t.n == 3);
+	CHECK_C(t.rows[0].bin == 0 && t.rows[0].count == 12 && t.rows[0].time_ns == 1200);
+	CHECK_C(t.rows[1].bin == 2 && t.rows[1].vcpu == 0);
+	CHECK_C(t.rows[2].bin == 2 && t.rows[2].vcpu == 1);
+	CHECK_C(tl_table_total(&t, 1, 0, 0) == 5 + 7 + 1 + 3);
+	CHECK_C(tl_table_total(&t, 0, EXIT_ISA_SVM, 0x7b) == 4);
 	tl_table_free(&t);
 }
 
@@ -89,7 +84,7 @@ static void test_empty_bins_and_format(void)
 			 TL_CSV_HEADER, 0x400u, name);
 	exit_reason_format(EXIT_ISA_SVM, 0x7b, name, sizeof(name));
 	snprintf(expect + n, sizeof(expect) - n, "30,0,SVM,%u,%s,1,10\r\n", 0x7bu, name);
-	CHECK(strcmp(csv, expect) == 0);
+	CHECK_C(strcmp(csv, expect) == 0);
 	if (strcmp(csv, expect))
 		fprintf(stderr, "got:\n%s\nwant:\n%s\n", csv, expect);
 	free(csv);
@@ -98,7 +93,7 @@ static void test_empty_bins_and_format(void)
 	/* An empty run: just the header. */
 	tl_table_init(&t, 10000000);
 	csv = csv_of(&t);
-	CHECK(strcmp(csv, TL_CSV_HEADER "\r\n") == 0);
+	CHECK_C(strcmp(csv, TL_CSV_HEADER "\r\n") == 0);
 	free(csv);
 	tl_table_free(&t);
 }
@@ -107,11 +102,11 @@ static void test_t_ms(void)
 {
 	char buf[48];
 	tl_format_t_ms(7, 10000000, buf, sizeof(buf));
-	CHECK(strcmp(buf, "70") == 0);
+	CHECK_C(strcmp(buf, "70") == 0);
 	tl_format_t_ms(3, 1500000, buf, sizeof(buf)); /* 4.5 ms */
-	CHECK(strcmp(buf, "4.500000") == 0);
+	CHECK_C(strcmp(buf, "4.500000") == 0);
 	tl_format_t_ms(1, 1, buf, sizeof(buf));
-	CHECK(strcmp(buf, "0.000001") == 0);
+	CHECK_C(strcmp(buf, "0.000001") == 0);
 }
 
 static void test_quoting(void)
@@ -127,7 +122,7 @@ static void test_quoting(void)
 	fputc('|', f);
 	tl_csv_field(f, "two\nlines");
 	fclose(f);
-	CHECK(strcmp(buf, "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"") == 0);
+	CHECK_C(strcmp(buf, "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"") == 0);
 	free(buf);
 }
 
@@ -137,14 +132,14 @@ static void test_widen(void)
 	tl_table_init(&t, 1000000);
 	for (uint64_t b = 0; b < 10; b++)
 		add(&t, b, 0, 0x400, b + 1, 10 * (b + 1));
-	CHECK(tl_table_widen(&t, 4) == 0);
-	CHECK(t.bin_ns == 4000000);
-	CHECK(t.n == 3); /* bins 0-3, 4-7, 8-9 */
-	CHECK(t.rows[0].count == 1 + 2 + 3 + 4);
-	CHECK(t.rows[1].count == 5 + 6 + 7 + 8);
-	CHECK(t.rows[2].count == 9 + 10 && t.rows[2].time_ns == 190);
-	CHECK(tl_table_widen(&t, 0) == -1);
-	CHECK(tl_table_widen(&t, UINT64_MAX) == -1);
+	CHECK_C(tl_table_widen(&t, 4) == 0);
+	CHECK_C(t.bin_ns == 4000000);
+	CHECK_C(t.n == 3); /* bins 0-3, 4-7, 8-9 */
+	CHECK_C(t.rows[0].count == 1 + 2 + 3 + 4);
+	CHECK_C(t.rows[1].count == 5 + 6 + 7 + 8);
+	CHECK_C(t.rows[2].count == 9 + 10 && t.rows[2].time_ns == 190);
+	CHECK_C(tl_table_widen(&t, 0) == -1);
+	CHECK_C(tl_table_widen(&t, UINT64_MAX) == -1);
 	tl_table_free(&t);
 }
 
@@ -189,13 +184,13 @@ static void test_round_trip(void)
 	FILE *f = fmemopen(csv, strlen(csv), "r");
 	struct sums s = { 0 };
 	char err[128] = "";
-	CHECK(tl_read_csv(f, sum_cb, &s, err, sizeof(err)) == 0);
+	CHECK_C(tl_read_csv(f, sum_cb, &s, err, sizeof(err)) == 0);
 	fclose(f);
-	CHECK(s.count == want_count && s.time_ns == want_time);
-	CHECK(s.rows + 1 == count_lines(csv));
-	CHECK(s.last_t == 399 * 2.5);
-	CHECK(s.unknown_seen); /* 0xdead is not an SVM exit code */
-	CHECK(s.empty > 0);    /* bins 200..398 are empty */
+	CHECK_C(s.count == want_count && s.time_ns == want_time);
+	CHECK_C(s.rows + 1 == count_lines(csv));
+	CHECK_C(s.last_t == 399 * 2.5);
+	CHECK_C(s.unknown_seen); /* 0xdead is not an SVM exit code */
+	CHECK_C(s.empty > 0);    /* bins 200..398 are empty */
 	free(csv);
 	tl_table_free(&t);
 }
@@ -212,14 +207,14 @@ static int read_str(const char *text, char *err, size_t errlen)
 static void test_reader_errors(void)
 {
 	char err[128];
-	CHECK(read_str("t,vcpu\n", err, sizeof(err)) == -1 && strstr(err, "header"));
-	CHECK(read_str(TL_CSV_HEADER "\n0,0,SVM,1,x,abc,0\n", err, sizeof(err)) == -1 &&
+	CHECK_C(read_str("t,vcpu\n", err, sizeof(err)) == -1 && strstr(err, "header"));
+	CHECK_C(read_str(TL_CSV_HEADER "\n0,0,SVM,1,x,abc,0\n", err, sizeof(err)) == -1 &&
 	      strstr(err, "line 2"));
-	CHECK(read_str(TL_CSV_HEADER "\n0,0,SVM\n", err, sizeof(err)) == -1 && strstr(err, "fields"));
-	CHECK(read_str(TL_CSV_HEADER "\n-1,0,SVM,1,x,1,0\n", err, sizeof(err)) == -1 &&
+	CHECK_C(read_str(TL_CSV_HEADER "\n0,0,SVM\n", err, sizeof(err)) == -1 && strstr(err, "fields"));
+	CHECK_C(read_str(TL_CSV_HEADER "\n-1,0,SVM,1,x,1,0\n", err, sizeof(err)) == -1 &&
 	      strstr(err, "t_ms"));
 	/* LF line ends, a quoted name with a comma, no final newline: accepted. */
-	CHECK(read_str(TL_CSV_HEADER "\n0,0,SVM,1,\"a,b\",1,0\n10,,,,,0,0", err, sizeof(err)) == 0);
+	CHECK_C(read_str(TL_CSV_HEADER "\n0,0,SVM,1,\"a,b\",1,0\n10,,,,,0,0", err, sizeof(err)) == 0);
 }
 
 int main(void)
@@ -232,10 +227,5 @@ int main(void)
 	test_widen();
 	test_round_trip();
 	test_reader_errors();
-	if (failures) {
-		fprintf(stderr, "test_timeline_csv: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_timeline_csv: all passed\n");
-	return 0;
+	return test_result("test_timeline_csv");
 }
