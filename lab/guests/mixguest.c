@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "microvm.h"
+#include "reasons.h"
 
 extern const unsigned char mix_guest_start[], mix_guest_end[];
 
@@ -39,15 +40,16 @@ extern const unsigned char mix_guest_start[], mix_guest_end[];
 #define IO_PORT 0x80
 
 /*
- * Exit reasons of the exits the guest controls: SVM exit codes (AMD APM Vol. 2, Appendix C)
- * and VMX basic exit reasons (Intel SDM Vol. 3, Appendix C). VMX tells RDMSR from WRMSR.
+ * The exits the guest controls, by the kernel's kvm_exit names (codes from user/reasons.c):
+ * SVM has one code for RDMSR and WRMSR, VMX one each.
  */
-struct isa_codes {
-	const char *name;
-	uint32_t cpuid, hlt, io, rdmsr, wrmsr;
+struct isa_names {
+	unsigned isa;
+	const char *label, *cpuid, *hlt, *io, *rdmsr, *wrmsr;
 };
-static const struct isa_codes svm_codes = { "svm", 0x72, 0x78, 0x7b, 0x7c, 0x7c };
-static const struct isa_codes vmx_codes = { "vmx", 10, 12, 30, 31, 32 };
+static const struct isa_names svm_names = { EXIT_ISA_SVM, "svm", "cpuid", "hlt", "io", "msr", "msr" };
+static const struct isa_names vmx_names = { EXIT_ISA_VMX, "vmx", "CPUID", "HLT", "IO_INSTRUCTION",
+					     "MSR_READ", "MSR_WRITE" };
 
 /* The data block of one vCPU, at %bp (offsets must match mix_guest.S). */
 struct mix_block {
@@ -192,22 +194,27 @@ static void *vcpu_thread(void *arg)
 }
 
 /* The host's KVM vendor module decides the exit codes: kvm_intel runs VMX, kvm_amd SVM. */
-static const struct isa_codes *host_isa(void)
+static const struct isa_names *host_isa(void)
 {
 	return access("/sys/module/kvm_intel/parameters", F_OK) == 0 &&
 			       access("/sys/module/kvm_amd/parameters", F_OK) != 0
-		       ? &vmx_codes
-		       : &svm_codes;
+		       ? &vmx_names
+		       : &svm_names;
 }
 
-static void expect(uint32_t reason, const char *name, uint64_t count)
+static void expect(const struct isa_names *isa, const char *reason, const char *label,
+		   uint64_t count)
 {
-	printf("EXPECT reason=0x%x name=%s count=%" PRIu64 "\n", reason, name, count);
+	uint32_t code;
+
+	if (exit_reason_lookup(isa->isa, reason, &code))
+		die("exit reason missing from user/reasons.c");
+	printf("EXPECT reason=0x%x name=%s count=%" PRIu64 "\n", code, label, count);
 }
 
 static void print_expectations(void)
 {
-	const struct isa_codes *isa = host_isa();
+	const struct isa_names *isa = host_isa();
 	uint64_t cpuid = 0, io = 0, msr = 0;
 
 	for (int i = 0; i < nr_vcpus; i++) {
@@ -217,16 +224,16 @@ static void print_expectations(void)
 		io += b->n_io;
 		msr += b->n_msr;
 	}
-	printf("ISA %s\n", isa->name);
-	expect(isa->cpuid, "cpuid", cpuid);
-	expect(isa->io, "io", io);
-	if (isa->rdmsr == isa->wrmsr) {
-		expect(isa->rdmsr, "msr", 2 * msr);
+	printf("ISA %s\n", isa->label);
+	expect(isa, isa->cpuid, "cpuid", cpuid);
+	expect(isa, isa->io, "io", io);
+	if (!strcmp(isa->rdmsr, isa->wrmsr)) {
+		expect(isa, isa->rdmsr, "msr", 2 * msr);
 	} else {
-		expect(isa->rdmsr, "rdmsr", msr);
-		expect(isa->wrmsr, "wrmsr", msr);
+		expect(isa, isa->rdmsr, "rdmsr", msr);
+		expect(isa, isa->wrmsr, "wrmsr", msr);
 	}
-	expect(isa->hlt, "hlt", (uint64_t)nr_vcpus);
+	expect(isa, isa->hlt, "hlt", (uint64_t)nr_vcpus);
 }
 
 static void print_queries(void)

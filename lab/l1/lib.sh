@@ -43,6 +43,15 @@ result_flush() { # prints the held-back results, the detail of the last one exte
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# The TSC frequency in kHz: in the lab, the tsc_early_khz lab/run boots L1 with; on a real host,
+# the kernel's own calibration from its log ("Refined TSC ..." wins over "Detected ...").
+tsc_khz() {
+	_k=$(sed -n 's/.*tsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)
+	[ -n "$_k" ] || _k=$(dmesg | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p; s/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' |
+		tail -n 1 | awk '{ printf "%d", $1 * 1000 }')
+	echo "$_k"
+}
+
 # The SVM exit codes the micro-guests control, and their names in the kernel's trace output.
 reason_name() {
 	case $1 in

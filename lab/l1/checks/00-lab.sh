@@ -27,7 +27,7 @@ fi
 if dmesg | grep -q 'Unable to calibrate against PIT'; then
 	result lab-tsc FAIL "tsc: Unable to calibrate against PIT (KVM_RUN may never enter guests): pass tsc_early_khz"
 else
-	result lab-tsc PASS "tsc_khz from tsc_early_khz=$(sed -n 's/.*tsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)"
+	result lab-tsc PASS "tsc_khz=$(tsc_khz)"
 fi
 
 # exitprof's times come from bpf_ktime_get_ns(): with a jiffies clocksource they move in 4 ms

@@ -162,7 +162,7 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 	# Cycles: at the last read, every earlier exit has re-entered and added its cycles; exitprof's
 	# total also holds that read's own exit (one cpuid exit, its average) and the noise after it
 	# (their reasons' averages).
-	_khz=$(sed -n 's/.*tsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)
+	_khz=$(tsc_khz)
 	_cyc=$(($(leaf_field "$_f" $_last ebx) * 4294967296 + $(leaf_field "$_f" $_last ecx)))
 	_prog=$(awk '$2 == "bpf-stats" && ($3 == "handle_kvm_exit" || $3 == "handle_kvm_entry") { s += $9 }
 		END { print s + 0 }' "$GUEST_DIR/exitprof.err")
