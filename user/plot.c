@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "subcommand.h"
 #include "timeline_csv.h"
 
 #define PLOT_DEFAULT_TOP 8
@@ -454,13 +455,7 @@ int exitprof_plot_main(int argc, char **argv)
 	int rc = 1, fd = -1;
 	FILE *f;
 
-	argp_err_exit_status = 2; /* bad command line: 2, as for exitprof itself */
-	/* argp names the program after argv[0]: make errors read "exitprof plot: ...". */
-	char *args[argc > 0 ? argc : 1];
-	for (int i = 1; i < argc; i++)
-		args[i] = argv[i];
-	args[0] = (char *)"exitprof plot";
-	if (argp_parse(&argp, argc > 0 ? argc : 1, args, 0, NULL, &a))
+	if (subcommand_parse(&argp, "exitprof plot", argc, argv, &a))
 		return 2;
 
 	f = fopen(a.csv, "r");

@@ -25,6 +25,7 @@
 #include "preflight.h"
 #include "report.h"
 #include "session.h"
+#include "subcommand.h"
 #include "timeline.h"
 #include "timeline_csv.h"
 
@@ -341,13 +342,7 @@ int exitprof_record_main(int argc, char **argv)
 	int sfd = -1, rc = 1, status = 0, exited = 0, stopped_early = 0;
 	pid_t pid;
 
-	argp_err_exit_status = 2; /* bad command line: 2, as for exitprof itself */
-	/* argp names the program after argv[0]: make errors read "exitprof record: ...". */
-	char *args[argc > 0 ? argc : 1];
-	for (int i = 1; i < argc; i++)
-		args[i] = argv[i];
-	args[0] = (char *)"exitprof record";
-	if (argp_parse(&argp, argc > 0 ? argc : 1, args, 0, NULL, &a))
+	if (subcommand_parse(&argp, "exitprof record", argc, argv, &a))
 		return 2;
 
 	if (check_outputs(&a, err, sizeof(err)) || preflight_privileges(err, sizeof(err)) ||

@@ -9,23 +9,7 @@ fails=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# expect STATUS NEEDLE -- ARGS...: run exitprof ARGS and check status + the single stderr line.
-expect() {
-	local want=$1 needle=$2
-	shift 3
-	"${runner[@]}" "$exe" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$? lines
-	lines=$(wc -l <"$tmp/err")
-	if [ "$rc" != "$want" ] || [ "$lines" != 1 ] || ! grep -qF -- "$needle" "$tmp/err" ||
-		! grep -q '^exitprof: .*: ' "$tmp/err" || [ -s "$tmp/out" ]; then
-		echo "FAIL: exitprof $* -> status $rc (want $want), $lines stderr line(s), want '$needle':"
-		sed 's/^/  stderr: /' "$tmp/err"
-		sed 's/^/  stdout: /' "$tmp/out"
-		fails=$((fails + 1))
-	else
-		echo "ok: exitprof $* -> $rc: $(cat "$tmp/err")"
-	fi
-}
+. "$(dirname "$0")/expect_lib.sh"
 
 bpf_progs() { bpftool prog list 2>/dev/null | grep -c 'name handle_kvm_' || true; }
 [ "$(id -u)" = 0 ] && command -v bpftool >/dev/null && before=$(bpf_progs)

@@ -6,31 +6,17 @@
 # Also the option combinations --compare-cpuid rejects. Usage: test_compare_cli.sh EXITPROF
 set -u
 exe=$1
+runner=()
 fails=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# expect STATUS NEEDLE ARGS...: exit status, exactly one stderr line holding NEEDLE, no stdout.
-expect() {
-	local want=$1 needle=$2
-	shift 2
-	"$exe" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" != "$want" ] || [ "$(wc -l <"$tmp/err")" != 1 ] || ! grep -qF -- "$needle" "$tmp/err" ||
-		[ -s "$tmp/out" ]; then
-		echo "FAIL: exitprof $* -> status $rc (want $want), want one line with '$needle':"
-		sed 's/^/  stderr: /' "$tmp/err"
-		sed 's/^/  stdout: /' "$tmp/out"
-		fails=$((fails + 1))
-	else
-		echo "ok: exitprof $* -> $rc: $(cat "$tmp/err")"
-	fi
-}
+. "$(dirname "$0")/expect_lib.sh"
 
-expect 2 "--late-attach is a test hook of --compare-cpuid" --late-attach --all
-expect 2 "--compare-cpuid takes only" --compare-cpuid --csv "$tmp/x.csv"
-expect 2 "--compare-cpuid takes only" --compare-cpuid --interval 1
-expect 2 "--vm and --all both given" --compare-cpuid --vm 1 --all
+expect 2 "--late-attach is a test hook of --compare-cpuid" -- --late-attach --all
+expect 2 "--compare-cpuid takes only" -- --compare-cpuid --csv "$tmp/x.csv"
+expect 2 "--compare-cpuid takes only" -- --compare-cpuid --interval 1
+expect 2 "--vm and --all both given" -- --compare-cpuid --vm 1 --all
 
 if ! { exec 3<>/dev/kvm; } 2>/dev/null; then
 	echo "SKIP: /dev/kvm cannot be opened: the query VM needs it"
@@ -42,8 +28,8 @@ if [ -e /sys/module/kvm/parameters/exit_stats ]; then
 	exit 77
 fi
 before=$(bpftool prog list 2>/dev/null | grep -c 'name handle_kvm_' || true)
-expect 2 "the exitprof CPUID leaves are not implemented by this kernel" --compare-cpuid --duration 1
-expect 2 "the exitprof CPUID leaves are not implemented by this kernel" --compare-cpuid --late-attach
+expect 2 "the exitprof CPUID leaves are not implemented by this kernel" -- --compare-cpuid --duration 1
+expect 2 "the exitprof CPUID leaves are not implemented by this kernel" -- --compare-cpuid --late-attach
 after=$(bpftool prog list 2>/dev/null | grep -c 'name handle_kvm_' || true)
 if [ "$before" != "$after" ]; then
 	echo "FAIL: BPF programs before $before, after $after"
