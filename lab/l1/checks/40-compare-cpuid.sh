@@ -106,33 +106,46 @@ else
 	fi
 
 	# A whole guest run inside one window: the patch column against the guest's own counts.
-	exitprof --compare-cpuid --duration 6 >"$CMP_DIR/compare-contained.out" 2>"$CMP_DIR/compare-contained.err" &
-	_cp=$!
-	if wait_for_line "$CMP_DIR/compare-contained.err" 'window open' 60 $_cp; then
-		mixguest cpuid=1000,io=300,msr=200 cpuid=500,io=100,msr=50 >"$CMP_DIR/contained-guest.out" 2>&1
-		_grc=$?
-		wait $_cp
-		CMP_RC=$?
-		_bad="" _seen=""
-		[ $_grc = 0 ] || _bad="guest status $_grc;"
-		_n=$(sed -n 's/.* reads of \([0-9]*\) leaves each.*/\1/p' "$CMP_DIR/compare-contained.out")
-		for _r in cpuid io msr hlt; do
-			_want=$(sed -n "s/^EXPECT reason=.* name=$_r count=\([0-9]*\)/\1/p" "$CMP_DIR/contained-guest.out")
-			[ $_r = cpuid ] && _want=$((_want + ${_n:-0}))
-			[ $_r = hlt ] && _want=$((_want + 1)) # read 1's HLT (docs/compare-cpuid.md)
-			_got=$(cmp_row compare-contained $_r | cut -d' ' -f1)
-			[ "$_got" = "$_want" ] || _bad="$_bad $_r patch=$_got want=$_want;"
-			_seen="$_seen$_r=$_got "
-		done
-		if [ "$CMP_RC" != 0 ] || [ -n "$_bad" ]; then
-			result compare-contained FAIL "exit $CMP_RC;$_bad $(cmp_brief compare-contained)"
+	# Repeated (at most 3 runs) only when every count agreed and just the times were out of
+	# tolerance (a host pause of the emulator thread inside one exit lands on one side only, see
+	# docs/lab.md); the earlier runs' figures go into the detail. Counts never get a second chance.
+	_earlier="" _run=1
+	while :; do
+		LAB_DEFER=1 LAB_DEFERRED="" _bad="no window" CMP_RC=""
+		exitprof --compare-cpuid --duration 6 >"$CMP_DIR/compare-contained.out" 2>"$CMP_DIR/compare-contained.err" &
+		_cp=$!
+		if wait_for_line "$CMP_DIR/compare-contained.err" 'window open' 60 $_cp; then
+			mixguest cpuid=1000,io=300,msr=200 cpuid=500,io=100,msr=50 >"$CMP_DIR/contained-guest.out" 2>&1
+			_grc=$?
+			wait $_cp
+			CMP_RC=$?
+			_bad="" _seen=""
+			[ $_grc = 0 ] || _bad="guest status $_grc;"
+			_n=$(sed -n 's/.* reads of \([0-9]*\) leaves each.*/\1/p' "$CMP_DIR/compare-contained.out")
+			for _r in cpuid io msr hlt; do
+				_want=$(sed -n "s/^EXPECT reason=.* name=$_r count=\([0-9]*\)/\1/p" "$CMP_DIR/contained-guest.out")
+				[ $_r = cpuid ] && _want=$((_want + ${_n:-0}))
+				[ $_r = hlt ] && _want=$((_want + 1)) # read 1's HLT (docs/compare-cpuid.md)
+				_got=$(cmp_row compare-contained $_r | cut -d' ' -f1)
+				[ "$_got" = "$_want" ] || _bad="$_bad $_r patch=$_got want=$_want;"
+				_seen="$_seen$_r=$_got "
+			done
+			if [ "$CMP_RC" != 0 ] || [ -n "$_bad" ]; then
+				result compare-contained FAIL "exit $CMP_RC;$_bad $(cmp_brief compare-contained)"
+			else
+				result compare-contained PASS "patch column = guest's counts + own reads: $_seen; $(cmp_brief compare-contained)"
+			fi
 		else
-			result compare-contained PASS "patch column = guest's counts + own reads: $_seen; $(cmp_brief compare-contained)"
+			wait $_cp
+			result compare-contained FAIL "no 'window open' from exitprof: $(head -c 300 "$CMP_DIR/compare-contained.err" | tr '\n' ' ')"
 		fi
-	else
-		wait $_cp
-		result compare-contained FAIL "no 'window open' from exitprof: $(head -c 300 "$CMP_DIR/compare-contained.err" | tr '\n' ' ')"
-	fi
+		_times_only=""
+		[ "$CMP_RC" = 1 ] && [ -z "$_bad" ] && grep -q "DIFFER: 0 of" "$CMP_DIR/compare-contained.out" && _times_only=1
+		[ -n "$_times_only" ] && [ $_run -lt 3 ] || break
+		_earlier="$_earlier run $_run: $(sed -n 's/^compare-cpuid: DIFFER: //p' "$CMP_DIR/compare-contained.out");"
+		_run=$((_run + 1))
+	done
+	result_flush "${_earlier:+repeated, earlier:$_earlier}"
 
 	cmp_run compare-late --duration 1 --late-attach
 	cmp_expect compare-late 1
