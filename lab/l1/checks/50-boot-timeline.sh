@@ -8,6 +8,9 @@
 #   timeline-vs-leaves    (with exitprof-cpuid in L2) the patch's per-VM total read inside L2 lies
 #                         between the timeline's exits before /init printed its marker and those
 #                         before the cpuid lines arrived
+#   reader-vs-bpf         (with exitprof-cpuid in L2) the same bracket per reason: every count the
+#                         reader printed (its --csv rows), and 0 for a reason it left out, lies
+#                         between that reason's timeline exits at the two times
 #   timeline-vm           exitprof --vm PID --timeline on a micro-guest with a known exit mix: the
 #                         timeline's per-reason counts == exitprof's summary, and == the counts the
 #                         guest controls (CPUID, IO, MSR)
@@ -57,6 +60,28 @@ console_t() {
 # at or before T.
 cum_before() { tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, -v t="$1" -v w="$BOOT_BIN_MS" 'NR > 1 && $1 + w <= t { s += $6 } END { print s + 0 }'; }
 cum_upto() { tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, -v t="$1" 'NR > 1 && $1 <= t { s += $6 } END { print s + 0 }'; }
+# reason_cum_before T / reason_cum_upto T: the same two cuts per reason, "reason count name".
+reason_cum_before() { tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, -v t="$1" -v w="$BOOT_BIN_MS" 'NR > 1 && $4 != "" && $1 + w <= t { n[$4] += $6; nm[$4] = $5 } END { for (r in n) print r, n[r], nm[r] }' | sort -n; }
+reason_cum_upto() { tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, -v t="$1" 'NR > 1 && $4 != "" && $1 <= t { n[$4] += $6; nm[$4] = $5 } END { for (r in n) print r, n[r], nm[r] }' | sort -n; }
+
+# reader_counts L2OUT: "reason count name" of the valid per-reason rows exitprof-cpuid --csv
+# printed inside L2 (lines "EXITPROF-L2 cpuid reason,name,status,count,cycles"; the header and the
+# total row are left out).
+reader_counts() {
+	tr -d '\r' <"$1" | sed -n 's/^.*EXITPROF-L2 cpuid //p' |
+		awk -F, '$1 ~ /^[0-9]+$/ && $3 == "valid" { print $1, $4, $2 }' | sort -n
+}
+
+# reader_outside LO HI READER: "name(reason):reader=N,bpf=[lo,hi] " for every reason whose
+# reader count lies outside its bracket. A reason the timeline has but the reader did not print counts 0 for
+# the reader (it hides zero counts), so a missed reason is outside once its lower cut is above 0.
+reader_outside() {
+	awk 'FILENAME == ARGV[1] { lo[$1] = $2; k[$1] = 1; next }
+		FILENAME == ARGV[2] { hi[$1] = $2; nm[$1] = $3; k[$1] = 1; next }
+		{ rd[$1] = $2; nm[$1] = $3; k[$1] = 1 }
+		END { for (r in k) if (rd[r] + 0 < lo[r] + 0 || rd[r] + 0 > hi[r] + 0)
+			printf "%s(%s):reader=%d,bpf=[%d,%d] ", nm[r], r, rd[r], lo[r], hi[r] }' "$1" "$2" "$3"
+}
 
 boot_timeline() {
 	if [ ! -x /l2/boot-l2 ]; then
@@ -135,6 +160,26 @@ boot_timeline() {
 		result timeline-vs-leaves PASS "leaf total $_leaf inside L2 lies in the timeline's [$_lo, $_hi] (exits before /init's marker, before the cpuid line)"
 	else
 		result timeline-vs-leaves FAIL "leaf total $_leaf is outside the timeline's [$_lo, $_hi]"
+	fi
+
+	# Per reason, the same bracket. The reader's own CPUIDs need no correction, as for the total:
+	# each runs after /init's marker and before the first row was printed, so none is in the lower
+	# cut and all are in the upper one, and a CPUID row counts those read before it.
+	_tcsv=$(console_t 'EXITPROF-L2 cpuid total')
+	reason_cum_before "$_init" >"$BOOT_DIR/reader-lo.counts"
+	reason_cum_upto "$_tcsv" >"$BOOT_DIR/reader-hi.counts"
+	reader_counts "$BOOT_DIR/l2.out" >"$BOOT_DIR/reader.counts"
+	_out=$(reader_outside "$BOOT_DIR/reader-lo.counts" "$BOOT_DIR/reader-hi.counts" "$BOOT_DIR/reader.counts")
+	_cmp=$(awk 'FILENAME == ARGV[1] { lo[$1] = $2; next } FILENAME == ARGV[2] { hi[$1] = $2; next }
+		{ printf "%s %s in [%d,%d], ", $3, $2, lo[$1], hi[$1] }' \
+		"$BOOT_DIR/reader-lo.counts" "$BOOT_DIR/reader-hi.counts" "$BOOT_DIR/reader.counts")
+	_nr=$(grep -c . "$BOOT_DIR/reader.counts")
+	if [ "$_nr" = 0 ]; then
+		result reader-vs-bpf FAIL "the reader printed a total but no reason rows"
+	elif [ -z "$_out" ]; then
+		result reader-vs-bpf PASS "all $_nr reasons the reader printed lie in the timeline's per-reason brackets (before /init's marker, before the cpuid line): ${_cmp%, }"
+	else
+		result reader-vs-bpf FAIL "outside their brackets: ${_out% }; compared $_nr reasons: ${_cmp%, }"
 	fi
 }
 
