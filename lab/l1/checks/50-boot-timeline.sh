@@ -92,23 +92,39 @@ boot_timeline() {
 		result boot-l2 SKIP "exitprof not built"
 		return
 	fi
-	rm -rf "$BOOT_DIR"
-	mkdir -p "$BOOT_DIR"
-	hist_start || { result boot-l2 FAIL "cannot set the tracefs hist triggers"; return; }
-	_t0=$(cut -d' ' -f1 /proc/uptime)
-	exitprof record --boot -o "$BOOT_DIR/boot.csv" --bin "$BOOT_BIN_MS" --console "$BOOT_DIR/console.csv" \
-		--csv "$BOOT_DIR/summary.csv" --duration "${BOOT_TIMEOUT:-120}" -- /l2/boot-l2 \
-		>"$BOOT_DIR/l2.out" 2>"$BOOT_DIR/record.err"
-	_rc=$?
-	_t1=$(cut -d' ' -f1 /proc/uptime)
-	hist_stop "$BOOT_DIR"
-	echo "LAB-LOG boot: L1 kvm_amd npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null), L2 command line: ${L2_APPEND:-default (quiet)}"
-	echo "LAB-LOG boot: exitprof record status $_rc, L1 wall $(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", b - a }') s"
-	sed 's/^/LAB-LOG boot: /' "$BOOT_DIR/record.err" | grep -v '^LAB-LOG boot: *$' | head -n 40
+	# The L2 guest itself failing (its kernel panicked, or it hung until --duration, under nested
+	# emulation: seen twice in about 12 boots on a loaded host) while exitprof worked (status 0)
+	# gets one more boot; the failed boot is named in the detail and its console kept. exitprof
+	# failing never gets a second chance.
+	_boot_try=1 _boot_earlier=""
+	while :; do
+		rm -rf "$BOOT_DIR"
+		mkdir -p "$BOOT_DIR"
+		hist_start || { result boot-l2 FAIL "cannot set the tracefs hist triggers"; return; }
+		_t0=$(cut -d' ' -f1 /proc/uptime)
+		exitprof record --boot -o "$BOOT_DIR/boot.csv" --bin "$BOOT_BIN_MS" --console "$BOOT_DIR/console.csv" \
+			--csv "$BOOT_DIR/summary.csv" --duration "${BOOT_TIMEOUT:-120}" -- /l2/boot-l2 \
+			>"$BOOT_DIR/l2.out" 2>"$BOOT_DIR/record.err"
+		_rc=$?
+		_t1=$(cut -d' ' -f1 /proc/uptime)
+		hist_stop "$BOOT_DIR"
+		echo "LAB-LOG boot: L1 kvm_amd npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null), L2 command line: ${L2_APPEND:-default (quiet)}"
+		echo "LAB-LOG boot: exitprof record status $_rc, L1 wall $(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", b - a }') s"
+		sed 's/^/LAB-LOG boot: /' "$BOOT_DIR/record.err" | grep -v '^LAB-LOG boot: *$' | head -n 40
+		if [ $_rc = 0 ] && ! grep -q 'EXITPROF-L2 poweroff' "$BOOT_DIR/l2.out" && [ $_boot_try -lt 2 ]; then
+			_why=$(tr -d '\r' <"$BOOT_DIR/l2.out" | grep -a -m1 -o 'Kernel panic.*' | cut -c1-80)
+			_boot_earlier="boot $_boot_try: L2 did not power off (${_why:-no panic line: stopped at --duration}), console kept in $ART/boot-try$_boot_try-l2.out"
+			cp "$BOOT_DIR/l2.out" "$ART/boot-try$_boot_try-l2.out"
+			echo "LAB-LOG boot: $_boot_earlier; booting L2 again"
+			_boot_try=$((_boot_try + 1))
+			continue
+		fi
+		break
+	done
 
 	if [ $_rc != 0 ] || ! grep -q 'EXITPROF-L2 poweroff' "$BOOT_DIR/l2.out"; then
 		_e=$(hist_entries "$BOOT_DIR/hist-entry.txt" 2>/dev/null || echo 0)
-		result boot-l2 FAIL "exitprof record status $_rc, $_e kvm_entry events, L2 said: $(tail -c 200 "$BOOT_DIR/l2.out" | tr '\n' ' ')"
+		result boot-l2 FAIL "exitprof record status $_rc, $_e kvm_entry events, L2 said: $(tail -c 200 "$BOOT_DIR/l2.out" | tr '\n' ' ')${_boot_earlier:+; earlier: $_boot_earlier}"
 		return
 	fi
 	# Phase marks from the arrival times of L2's console lines: the boot stub's two lines
@@ -131,7 +147,7 @@ boot_timeline() {
 	} >"$BOOT_DIR/marks.csv"
 	timeline_counts "$BOOT_DIR/boot.csv" >"$BOOT_DIR/timeline.counts"
 	_total=$(awk '{ s += $2 } END { print s + 0 }' "$BOOT_DIR/timeline.counts")
-	result boot-l2 PASS "L2 booted to poweroff: $_total exits over $_last ms from the first VM-entry; ${_dec:+decompressor at $_dec ms, }${_boot:+kernel at $_boot ms, }L2 clock 0 at $_kclk ms, /init at $_init ms, poweroff at $_off ms; $(sort -k2,2nr "$BOOT_DIR/timeline.counts" | awk '{ printf "%s=%s ", $3, $2 }')"
+	result boot-l2 PASS "L2 booted to poweroff: $_total exits over $_last ms from the first VM-entry; ${_dec:+decompressor at $_dec ms, }${_boot:+kernel at $_boot ms, }L2 clock 0 at $_kclk ms, /init at $_init ms, poweroff at $_off ms; $(sort -k2,2nr "$BOOT_DIR/timeline.counts" | awk '{ printf "%s=%s ", $3, $2 }')${_boot_earlier:+; repeated, earlier: $_boot_earlier}"
 
 	summary_counts "$BOOT_DIR/summary.csv" >"$BOOT_DIR/summary.counts"
 	_d=$(count_diffs "$BOOT_DIR/timeline.counts" "$BOOT_DIR/summary.counts")
