@@ -106,7 +106,5 @@ int main(int argc, char **argv)
 	CHECK(field_found("vcpu_id") == 1, "this kernel: vcpu_id should exist (%d)", field_found("vcpu_id"));
 	if (!failures)
 		printf("ok: this kernel's layout: isa and vcpu_id found, loaded\n");
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return test_result("test_bpf_core");
 }

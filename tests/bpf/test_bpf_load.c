@@ -65,7 +65,5 @@ int main(void)
 	one("timeline", (struct session_cfg){ .vcpu = EXITPROF_VCPU_ANY, .tp = tp, .timeline = true,
 					       .bin_ns = 1000000, .timeline_keys = 1024 });
 	one("no optional tracepoints", (struct session_cfg){ .vcpu = EXITPROF_VCPU_ANY });
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return test_result("test_bpf_load");
 }

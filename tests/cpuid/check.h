@@ -20,6 +20,9 @@ static int failures;
 		}                                                            \
 	} while (0)
 
+/* CHECK with the condition itself as the message. */
+#define CHECK_C(cond) CHECK(cond, "%s", #cond)
+
 /* ctest's SKIP_RETURN_CODE for tests whose hardware or privilege is absent. */
 #define TEST_SKIP 77
 

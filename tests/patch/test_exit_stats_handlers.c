@@ -91,9 +91,5 @@ int main(void)
 		       "%lu defined codes below 0x100 read as not handled\n",
 		       isa == 1 ? "VMX" : "SVM", ncodes[isa], a.valid, unhandled);
 	}
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	return 0;
+	return test_result("test_exit_stats_handlers");
 }

@@ -248,10 +248,5 @@ int main(void)
 	test_known_codes();
 	test_regs();
 	test_leaves();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("exit_stats_leaf: all checks passed\n");
-	return 0;
+	return test_result("exit_stats_leaf");
 }

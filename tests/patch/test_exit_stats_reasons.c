@@ -46,9 +46,5 @@ int main(void)
 		printf("%s: %zu defined codes in user/reasons.c\n", exit_isa_name(isa), n);
 	}
 	printf("compared %lu codes\n", compared);
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	return 0;
+	return test_result("test_exit_stats_reasons");
 }

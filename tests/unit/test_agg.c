@@ -215,7 +215,5 @@ int main(void)
 	test_val();
 	test_bins();
 	test_random();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return test_result("test_agg");
 }

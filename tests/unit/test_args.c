@@ -92,7 +92,5 @@ int main(void)
 	good();
 	bad();
 	numbers();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return test_result("test_args");
 }

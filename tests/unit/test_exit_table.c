@@ -91,7 +91,5 @@ int main(void)
 {
 	test_merge_percpu();
 	test_group_delta_sort();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return test_result("test_exit_table");
 }

@@ -140,7 +140,5 @@ int main(void)
 	test_slots();
 	test_percentiles();
 	test_hist_add();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return test_result("test_hist");
 }

@@ -15,8 +15,6 @@
 
 #include "check.h"
 
-/* check.h's CHECK with the condition itself as the message. */
-#define CHECK_C(cond) CHECK(cond, "%s", #cond)
 
 #define NBINS 50
 #define BIN_NS 2000000ull /* 2 ms */

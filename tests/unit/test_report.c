@@ -201,7 +201,5 @@ int main(void)
 	test_json(&t);
 	test_table(&t);
 	exit_table_free(&t);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return test_result("test_report");
 }

@@ -96,7 +96,5 @@ int main(int argc, char **argv)
 			close(pfd[0]);
 		}
 	}
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return test_result("test_target");
 }

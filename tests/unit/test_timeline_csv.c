@@ -11,8 +11,6 @@
 
 #include "check.h"
 
-/* check.h's CHECK with the condition itself as the message. */
-#define CHECK_C(cond) CHECK(cond, "%s", #cond)
 
 /* Writes the table's CSV into a malloc'd string. */
 static char *csv_of(struct tl_table *t)
