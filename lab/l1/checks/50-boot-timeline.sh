@@ -45,6 +45,17 @@ count_diffs() {
 		END { for (r in k) if (a[r] + 0 != b[r] + 0) printf "%s:a=%d,b=%d ", r, a[r], b[r] }' "$1" "$2"
 }
 
+# timeline_agrees NAME OTHER PASS-DETAIL FAIL-PREFIX WHAT: result NAME from the boot timeline's
+# per-reason counts against another counter's "reason count" file OTHER (WHAT names it when empty).
+timeline_agrees() {
+	_d=$(count_diffs "$BOOT_DIR/timeline.counts" "$2")
+	if [ -z "$_d" ] && [ -s "$2" ]; then
+		result "$1" PASS "$3"
+	else
+		result "$1" FAIL "$4: ${_d:-$5 empty}"
+	fi
+}
+
 # hist_counts_all HISTFILE: "reason count" over every thread.
 hist_counts_all() {
 	sed -n 's/[{},:]/ /g; s/^ *common_pid/common_pid/p' "$1" |
@@ -150,20 +161,12 @@ boot_timeline() {
 	result boot-l2 PASS "L2 booted to poweroff: $_total exits over $_last ms from the first VM-entry; ${_dec:+decompressor at $_dec ms, }${_boot:+kernel at $_boot ms, }L2 clock 0 at $_kclk ms, /init at $_init ms, poweroff at $_off ms; $(sort -k2,2nr "$BOOT_DIR/timeline.counts" | awk '{ printf "%s=%s ", $3, $2 }')${_boot_earlier:+; repeated, earlier: $_boot_earlier}"
 
 	summary_counts "$BOOT_DIR/summary.csv" >"$BOOT_DIR/summary.counts"
-	_d=$(count_diffs "$BOOT_DIR/timeline.counts" "$BOOT_DIR/summary.counts")
-	if [ -z "$_d" ] && [ -s "$BOOT_DIR/summary.counts" ]; then
-		result timeline-vs-summary PASS "every reason's count agrees ($_total exits)"
-	else
-		result timeline-vs-summary FAIL "timeline CSV (a) vs summary CSV (b) differ: ${_d:-summary empty}"
-	fi
+	timeline_agrees timeline-vs-summary "$BOOT_DIR/summary.counts" "every reason's count agrees ($_total exits)" \
+		"timeline CSV (a) vs summary CSV (b) differ" summary
 
 	hist_counts_all "$BOOT_DIR/hist-exit.txt" >"$BOOT_DIR/hist.counts"
-	_d=$(count_diffs "$BOOT_DIR/timeline.counts" "$BOOT_DIR/hist.counts")
-	if [ -z "$_d" ] && [ -s "$BOOT_DIR/hist.counts" ]; then
-		result timeline-vs-hist PASS "every reason's count equals the tracefs hist oracle"
-	else
-		result timeline-vs-hist FAIL "timeline (a) vs hist oracle (b): ${_d:-hist empty}"
-	fi
+	timeline_agrees timeline-vs-hist "$BOOT_DIR/hist.counts" "every reason's count equals the tracefs hist oracle" \
+		"timeline (a) vs hist oracle (b)" hist
 
 	_leaf=$(sed -n 's/.*EXITPROF-L2 cpuid total,total,valid,\([0-9]*\),.*/\1/p' "$BOOT_DIR/l2.out" | head -n 1)
 	if [ -z "$_leaf" ]; then
