@@ -112,6 +112,9 @@ else
 	_earlier="" _run=1
 	while :; do
 		LAB_DEFER=1 LAB_DEFERRED="" _bad="no window" CMP_RC=""
+		# A repeat must not see the last run's "window open" before the new exitprof truncates
+		# its stderr (it did: the guest then ran outside the window).
+		rm -f "$CMP_DIR/compare-contained.out" "$CMP_DIR/compare-contained.err" "$CMP_DIR/contained-guest.out"
 		exitprof --compare-cpuid --duration 6 >"$CMP_DIR/compare-contained.out" 2>"$CMP_DIR/compare-contained.err" &
 		_cp=$!
 		if wait_for_line "$CMP_DIR/compare-contained.err" 'window open' 60 $_cp; then
