@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	double t_start, t_prev, next_tick, deadline, next_names = 0;
 	int sfd, rc = 1;
 
-	/* Subcommands of the boot timeline (issue 6): user/record.c, user/plot.c. */
+	/* Subcommands of the boot timeline (issue 6): user/timeline/record.c, user/timeline/plot.c. */
 	if (argc > 1 && !strcmp(argv[1], "record"))
 		return exitprof_record_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "plot"))

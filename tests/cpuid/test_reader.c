@@ -1,4 +1,4 @@
-/* Unit test of the guest reader (user/exitprof-cpuid.c, built without its main())
+/* Unit test of the guest reader (user/guest/exitprof-cpuid.c, built without its main())
  * driven through its cpuid seam by the simulated kernel: table and CSV contents,
  * --reason/--all/--isa, vendor detection, and the exit-2 line of a kernel without
  * the leaves. Expected values are computed from the simulation's own counters. */

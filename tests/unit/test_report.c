@@ -11,7 +11,7 @@
 #include "hist.h"
 #include "reasons.h"
 #include "report.h"
-#include "timeline_csv.h"
+#include "csv.h"
 
 #define NCOLS 18
 
@@ -49,7 +49,7 @@ static void expect_u64(const char *field, int valid, uint64_t v, const char *wha
 
 static void test_csv(const struct exit_table *t)
 {
-	char fields[NCOLS + 2][TL_FIELD_MAX], name[EXIT_REASON_NAME_MAX];
+	char fields[NCOLS + 2][CSV_FIELD_MAX], name[EXIT_REASON_NAME_MAX];
 	struct report r = { "total", 12.3456, 12.3456, NULL };
 	char *buf = NULL;
 	size_t len = 0;
@@ -61,7 +61,7 @@ static void test_csv(const struct exit_table *t)
 	CHECK(strstr(buf, "\r\n") != NULL, "CRLF line ends (RFC 4180)");
 
 	f = fmemopen(buf, len, "r");
-	nf = tl_csv_read_record(f, fields, NCOLS + 2, 0, &lines);
+	nf = csv_read_record(f, fields, NCOLS + 2, 0, &lines);
 	CHECK(nf == NCOLS, "header has %d columns, want %d", nf, NCOLS);
 	char want_header[] = REPORT_CSV_HEADER, *save = NULL, *col = strtok_r(want_header, ",", &save);
 	for (int i = 0; i < NCOLS; i++, col = strtok_r(NULL, ",", &save))
@@ -72,7 +72,7 @@ static void test_csv(const struct exit_table *t)
 		const struct exit_val *v = &row->val;
 		int timed = v->timed > 0;
 
-		nf = tl_csv_read_record(f, fields, NCOLS + 2, 0, &lines);
+		nf = csv_read_record(f, fields, NCOLS + 2, 0, &lines);
 		CHECK(nf == NCOLS, "row %zu has %d columns", i, nf);
 		if (nf != NCOLS)
 			break;
@@ -95,7 +95,7 @@ static void test_csv(const struct exit_table *t)
 		expect_u64(fields[16], timed, hist_percentile(v->hist, 99, v->min_ns, v->max_ns), "p99_ns", i);
 		expect_u64(fields[17], timed, v->max_ns, "max_ns", i);
 	}
-	CHECK(tl_csv_read_record(f, fields, NCOLS + 2, 0, &lines) == 0, "nothing after the rows");
+	CHECK(csv_read_record(f, fields, NCOLS + 2, 0, &lines) == 0, "nothing after the rows");
 	fclose(f);
 	free(buf);
 }

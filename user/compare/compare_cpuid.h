@@ -1,5 +1,5 @@
 /* The arithmetic of `exitprof --compare-cpuid`: the patched kernel's counters (two whole-table
- * reads through the query VM, user/cpuid_query.h) against BPF's counts over the same window.
+ * reads through the query VM, user/compare/cpuid_query.h) against BPF's counts over the same window.
  * Pure functions on recorded values, so the unit tests drive them without a kernel.
  *
  * The window of a reason is (read 1's CPUID of that reason, read 2's CPUID of that reason]:

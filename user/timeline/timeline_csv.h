@@ -31,6 +31,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "csv.h"
+
 #define TL_CSV_HEADER "t_ms,vcpu,isa,reason,reason_name,count,time_ns"
 
 struct tl_record {
@@ -78,28 +80,17 @@ uint64_t tl_table_total(const struct tl_table *t, int all, uint32_t isa, uint32_
 /* Writes t_ms of a bin into buf (see schema). */
 void tl_format_t_ms(uint64_t bin, uint64_t bin_ns, char *buf, size_t len);
 
-/* Writes one CSV field with RFC 4180 quoting (no separator). */
-void tl_csv_field(FILE *f, const char *s);
-
 /* Merges t, then writes the header and all rows (with empty-bin rows). Returns 0, or -1
  * with errno set on a write error (the caller names the file). */
 int tl_write_csv(FILE *f, struct tl_table *t);
-
-#define TL_FIELD_MAX 64 /* longest field the reader accepts, with its NUL */
-
-/* Reads one RFC 4180 record (LF or CRLF, quoted fields may hold , " CR LF) into at most nmax
- * fields; extra fields are counted but not stored. A field longer than TL_FIELD_MAX - 1 is cut
- * if truncate, else the record is malformed. Returns the number of fields, 0 at end of file,
- * -1 if malformed. *lines is advanced by the physical lines read. */
-int tl_csv_read_record(FILE *f, char (*fields)[TL_FIELD_MAX], int nmax, int truncate, int *lines);
 
 /* One parsed CSV data row, for readers (plot, tests). Empty-bin rows have has_cell = 0. */
 struct tl_csv_row {
 	double t_ms;
 	int has_cell;
 	uint32_t vcpu, reason;
-	char isa[TL_FIELD_MAX];
-	char reason_name[TL_FIELD_MAX];
+	char isa[CSV_FIELD_MAX];
+	char reason_name[CSV_FIELD_MAX];
 	uint64_t count, time_ns;
 };
 

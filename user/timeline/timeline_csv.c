@@ -105,21 +105,6 @@ void tl_format_t_ms(uint64_t bin, uint64_t bin_ns, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, ns / 1000000, ns % 1000000);
 }
 
-void tl_csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static const char *isa_text(uint32_t isa)
 {
 	const char *name = exit_isa_name(isa);
@@ -144,7 +129,7 @@ int tl_write_csv(FILE *f, struct tl_table *t)
 		tl_format_t_ms(r->bin, t->bin_ns, t_ms, sizeof(t_ms));
 		exit_reason_format(r->isa, r->reason, name, sizeof(name));
 		fprintf(f, "%s,%" PRIu32 ",%s,%" PRIu32 ",", t_ms, r->vcpu, isa_text(r->isa), r->reason);
-		tl_csv_field(f, name);
+		csv_write_field(f, name);
 		fprintf(f, ",%" PRIu64 ",%" PRIu64 "\r\n", r->count, r->time_ns);
 	}
 	if (fflush(f) || ferror(f)) {
@@ -158,61 +143,6 @@ int tl_write_csv(FILE *f, struct tl_table *t)
 /* ---- reader ---- */
 
 #define TL_NFIELDS 7
-
-int tl_csv_read_record(FILE *f, char (*fields)[TL_FIELD_MAX], int nmax, int truncate, int *lines)
-{
-	int nf = 0, c, quoted = 0, any = 0;
-	size_t len = 0;
-
-	for (int i = 0; i < nmax; i++)
-		fields[i][0] = '\0';
-	for (;;) {
-		c = getc(f);
-		if (c == EOF) {
-			if (quoted)
-				return -1;
-			if (!any)
-				return 0;
-			break;
-		}
-		any = 1;
-		if (quoted) {
-			if (c == '"') {
-				int d = getc(f);
-				if (d != '"') {
-					quoted = 0;
-					if (d != EOF)
-						ungetc(d, f);
-					continue;
-				}
-			}
-			if (c == '\n')
-				(*lines)++;
-		} else if (c == '"' && len == 0) {
-			quoted = 1;
-			continue;
-		} else if (c == ',') {
-			nf++;
-			len = 0;
-			continue;
-		} else if (c == '\r') {
-			continue;
-		} else if (c == '\n') {
-			(*lines)++;
-			break;
-		}
-		if (nf < nmax) {
-			if (len + 1 >= TL_FIELD_MAX) {
-				if (!truncate)
-					return -1;
-				continue;
-			}
-			fields[nf][len++] = (char)c;
-			fields[nf][len] = '\0';
-		}
-	}
-	return nf + 1;
-}
 
 static int parse_u64(const char *s, uint64_t *v)
 {
@@ -230,12 +160,12 @@ static int parse_u64(const char *s, uint64_t *v)
 int tl_read_csv(FILE *f, int (*row_cb)(const struct tl_csv_row *row, void *ctx), void *ctx,
 		char *err, size_t errlen)
 {
-	char fields[TL_NFIELDS][TL_FIELD_MAX];
+	char fields[TL_NFIELDS][CSV_FIELD_MAX];
 	int lines = 0, nf, rc;
 	static const char *const names[TL_NFIELDS] = { "t_ms", "vcpu", "isa", "reason",
 						       "reason_name", "count", "time_ns" };
 
-	nf = tl_csv_read_record(f, fields, TL_NFIELDS, 0, &lines);
+	nf = csv_read_record(f, fields, TL_NFIELDS, 0, &lines);
 	for (int i = 0; i < TL_NFIELDS; i++) {
 		if (nf != TL_NFIELDS || strcmp(fields[i], names[i])) {
 			snprintf(err, errlen, "line 1: header is not \"%s\"", TL_CSV_HEADER);
@@ -248,7 +178,7 @@ int tl_read_csv(FILE *f, int (*row_cb)(const struct tl_csv_row *row, void *ctx),
 		char *end;
 		int line = lines + 1; /* physical line the record starts on */
 
-		nf = tl_csv_read_record(f, fields, TL_NFIELDS, 0, &lines);
+		nf = csv_read_record(f, fields, TL_NFIELDS, 0, &lines);
 		if (nf == 0)
 			break;
 

@@ -23,14 +23,14 @@
 struct load_ctx {
 	struct plot_data *d;
 	size_t cap_bins;
-	char first_isa[TL_FIELD_MAX];
+	char first_isa[CSV_FIELD_MAX];
 	int mixed_isa;
 	int unordered;
 	int nomem;
 	/* Rows are kept by (isa, name) until we know whether the ISA prefix is needed. */
 	struct {
-		char isa[TL_FIELD_MAX];
-		char name[TL_FIELD_MAX];
+		char isa[CSV_FIELD_MAX];
+		char name[CSV_FIELD_MAX];
 	} *keys;
 	size_t nkeys;
 };
@@ -59,8 +59,8 @@ static int add_series(struct load_ctx *c, const char *isa, const char *name)
 	ps->counts = calloc(c->cap_bins ? c->cap_bins : 1, sizeof(uint64_t));
 	if (!ps->counts)
 		return -1;
-	memcpy(c->keys[c->nkeys].isa, isa, TL_FIELD_MAX);
-	memcpy(c->keys[c->nkeys].name, name, TL_FIELD_MAX);
+	memcpy(c->keys[c->nkeys].isa, isa, CSV_FIELD_MAX);
+	memcpy(c->keys[c->nkeys].name, name, CSV_FIELD_MAX);
 	c->nkeys++;
 	return (int)d->nseries++;
 }
@@ -101,7 +101,7 @@ static int load_row(const struct tl_csv_row *row, void *ctx)
 	if (!row->has_cell)
 		return 0;
 	if (!c->first_isa[0])
-		memcpy(c->first_isa, row->isa, TL_FIELD_MAX);
+		memcpy(c->first_isa, row->isa, CSV_FIELD_MAX);
 	else if (strcmp(c->first_isa, row->isa))
 		c->mixed_isa = 1;
 	int i = find_series(c, row->isa, row->reason_name);
@@ -160,10 +160,10 @@ int plot_load_csv(FILE *f, struct plot_data *d, char *err, size_t errlen)
 
 int plot_load_marks(FILE *f, struct plot_data *d, char *err, size_t errlen)
 {
-	char fields[2][TL_FIELD_MAX];
+	char fields[2][CSV_FIELD_MAX];
 	int lines = 0, nf;
 
-	nf = tl_csv_read_record(f, fields, 2, 1, &lines);
+	nf = csv_read_record(f, fields, 2, 1, &lines);
 	if (nf < 2 || strcmp(fields[0], "t_ms")) {
 		snprintf(err, errlen, "line 1: marks need a header \"t_ms,label\"");
 		return -1;
@@ -171,7 +171,7 @@ int plot_load_marks(FILE *f, struct plot_data *d, char *err, size_t errlen)
 	for (;;) {
 		int line = lines + 1;
 		char *end;
-		nf = tl_csv_read_record(f, fields, 2, 1, &lines);
+		nf = csv_read_record(f, fields, 2, 1, &lines);
 		if (nf == 0)
 			return 0;
 		if (nf < 2) {

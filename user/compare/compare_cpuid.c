@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-/* The exits the query VM's guest program controls (user/cpuid_query.c): one CPUID per request,
+/* The exits the query VM's guest program controls (user/compare/cpuid_query.c): one CPUID per request,
  * one HLT per run. VMX basic exit reasons 10/12, SVM exit codes 0x72/0x78. */
 static uint32_t cpuid_code(unsigned isa)
 {

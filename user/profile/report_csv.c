@@ -3,7 +3,7 @@
 #include "hist.h"
 #include "reasons.h"
 #include "report.h"
-#include "timeline_csv.h" /* tl_csv_field: the one RFC 4180 field quoter */
+#include "csv.h"
 
 int report_csv_header(FILE *f)
 {
@@ -29,13 +29,13 @@ int report_csv_rows(FILE *f, const struct exit_table *t, const struct report *r)
 		int timed = v->timed > 0;
 
 		fprintf(f, "%.3f,", r->time_s);
-		tl_csv_field(f, r->kind);
+		csv_write_field(f, r->kind);
 		fprintf(f, ",%u,", row->key.tgid);
 		if (row->key.vcpu_id != EXITPROF_VCPU_UNKNOWN)
 			fprintf(f, "%u", row->key.vcpu_id);
 		fprintf(f, ",%s,%u,", report_isa(row->key.isa), row->key.reason);
 		exit_reason_format(row->key.isa, row->key.reason, name, sizeof(name));
-		tl_csv_field(f, name);
+		csv_write_field(f, name);
 		fprintf(f, ",%llu,%llu", (unsigned long long)v->count, (unsigned long long)v->timed);
 		fprintf(f, ",%llu,%llu,%llu,%llu", (unsigned long long)v->total_ns,
 			(unsigned long long)exit_row_kernel_ns(row), (unsigned long long)v->user_ns,

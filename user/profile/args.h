@@ -19,9 +19,9 @@ struct args {
 	const char *json;    /* --json FILE, "-" = stdout, NULL = none */
 	bool verbose;	     /* --verbose: libbpf's log on stderr */
 	bool bpf_stats;	     /* --bpf-stats: kernel-measured cost of each BPF program, at the end */
-	bool compare_cpuid;  /* --compare-cpuid: patch counters vs BPF (user/compare_run.c) */
+	bool compare_cpuid;  /* --compare-cpuid: patch counters vs BPF (user/compare/compare_run.c) */
 	bool late_attach;    /* --late-attach: test hook of --compare-cpuid */
-	const char *timeline; /* --timeline FILE: the VM's exit timeline CSV (user/record.c), NULL = none */
+	const char *timeline; /* --timeline FILE: the VM's exit timeline CSV (user/timeline/record.c), NULL = none */
 	uint64_t bin_ns;     /* --bin MS of the timeline, in ns; 0 = default (10 ms) */
 };
 

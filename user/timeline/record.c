@@ -174,7 +174,7 @@ static int console_write(const struct console *c, const char *path, uint64_t t0)
 	fputs("t_ms,line\r\n", f);
 	for (size_t i = 0; i < c->n; i++) {
 		fprintf(f, "%.3f,", ((double)c->lines[i].ns - (double)t0) / 1e6);
-		tl_csv_field(f, c->lines[i].text);
+		csv_write_field(f, c->lines[i].text);
 		fputs("\r\n", f);
 	}
 	return fclose(f);
