@@ -8,6 +8,7 @@
  */
 #include "compare_run.h"
 
+#include "clock.h"
 #include "compare_cpuid.h"
 #include "cpuid_query.h"
 #include "preflight.h"
@@ -120,14 +121,6 @@ static unsigned isa_from_bpf(struct run *r)
 	return isa == EXIT_ISA_SVM || isa == EXIT_ISA_VMX ? isa : 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int snap(struct run *r, unsigned isa, int vm_pid, struct cmp_snap *out)
 {
 	struct exit_table t;
@@ -159,10 +152,10 @@ static int query_read(struct run *r, unsigned isa, struct leaf_report *rep, size
 /* Waits up to seconds; SIGINT/SIGTERM end the window early (the comparison still runs). */
 static void wait_window(struct run *r, double seconds)
 {
-	double end = now_s() + seconds;
+	double end = clock_now_s() + seconds;
 
 	for (;;) {
-		double left = end - now_s();
+		double left = end - clock_now_s();
 		struct pollfd pfd = { r->sfd, POLLIN, 0 };
 
 		if (left <= 0)
@@ -317,7 +310,7 @@ int compare_cpuid_main(const struct args *a, int sfd)
 		goto out;
 	if ((rc = query_read(&r, isa, &read[0], &cpuid_pos)))
 		goto out;
-	t1 = now_s();
+	t1 = clock_now_s();
 	if (a->late_attach && !r.s_open) {
 		nanosleep(&(struct timespec){ 0, LATE_ATTACH_DELAY_MS * 1000000L }, NULL);
 		if ((rc = open_session(&r, a, &tp)))
@@ -338,7 +331,7 @@ int compare_cpuid_main(const struct args *a, int sfd)
 	rc = 2;
 	if (snap(&r, isa, a->vm_pid, &s[2]))
 		goto out;
-	t2 = now_s();
+	t2 = clock_now_s();
 	if ((rc = query_read(&r, isa, &read[1], &cpuid_pos)))
 		goto out;
 	rc = 2;

@@ -55,3 +55,30 @@ int collect_exits(int exits_fd, int stats_fd, int ncpus, struct exit_table *t)
 		err = collect_stats(stats_fd, ncpus, t->stats);
 	return err;
 }
+
+int collect_timeline(int tl_fd, int ncpus, collect_cell_fn cb, void *ctx)
+{
+	struct tl_key key, next, *prev = NULL;
+	struct tl_val *percpu = calloc(ncpus, sizeof(*percpu));
+	int ret = 0;
+
+	if (!percpu)
+		return -1;
+	while (bpf_map_get_next_key(tl_fd, prev, &next) == 0) {
+		struct tl_val sum = { 0, 0 };
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(tl_fd, &key, percpu) != 0)
+			continue;
+		for (int c = 0; c < ncpus; c++) {
+			sum.count += percpu[c].count;
+			sum.total_ns += percpu[c].total_ns;
+		}
+		ret = cb(&key, &sum, ctx);
+		if (ret)
+			break;
+	}
+	free(percpu);
+	return ret;
+}

@@ -11,4 +11,9 @@ int collect_exits(int exits_fd, int stats_fd, int ncpus, struct exit_table *t);
 /* Sums one per-CPU array of values (as bpf_map_lookup_elem returns them) into one. */
 void collect_sum_percpu(const struct exit_val *percpu, int ncpus, struct exit_val *out);
 
+/* Calls cb once per cell of the timeline map (fd) with the per-CPU values summed, in map order
+ * (unsorted); stops with cb's non-zero return value. Returns 0, cb's value, or -1 with errno. */
+typedef int (*collect_cell_fn)(const struct tl_key *key, const struct tl_val *val, void *ctx);
+int collect_timeline(int tl_fd, int ncpus, collect_cell_fn cb, void *ctx);
+
 #endif

@@ -161,12 +161,12 @@ int session_prog_costs(const struct session *s, struct prog_cost *out, int n)
 	return i;
 }
 
-int session_timeline_fd(const struct session *s)
+int session_timeline_cells(struct session *s, collect_cell_fn cb, void *ctx)
 {
-	return s->obj ? bpf_map__fd(s->obj->maps.timeline_bins) : -1;
+	return collect_timeline(bpf_map__fd(s->obj->maps.timeline_bins), s->ncpus, cb, ctx);
 }
 
-int session_vm_start_fd(const struct session *s)
+int session_vm_start(struct session *s, uint32_t tgid, uint64_t *t0_ns)
 {
-	return s->obj ? bpf_map__fd(s->obj->maps.vm_start) : -1;
+	return bpf_map_lookup_elem(bpf_map__fd(s->obj->maps.vm_start), &tgid, t0_ns) == 0 ? 0 : -1;
 }

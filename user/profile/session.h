@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "collect.h"
 #include "exit_table.h"
 #include "preflight.h"
 
@@ -56,9 +57,21 @@ void session_close(struct session *s);
 /* Fills up to n entries (one per loaded program); returns how many, or -1 if stats are off. */
 int session_prog_costs(const struct session *s, struct prog_cost *out, int n);
 
-/* Map fds for other readers (timeline.h), -1 if not open. */
-int session_timeline_fd(const struct session *s);
-int session_vm_start_fd(const struct session *s);
+/*
+ * The timeline (session_cfg.timeline): exits per (VM, time bin, vCPU, ISA, reason).
+ * Bin k of a VM covers [t0 + k*bin_ns, t0 + (k+1)*bin_ns), t0 = the VM's first kvm_entry seen
+ * (or its first kvm_exit, when exitprof attached while it ran): ep_bin() in exitprof_agg.h.
+ * A cell's count is the exits that began in the bin; its total_ns their exit->next-entry time
+ * (added when the entry came). The map holds session_cfg.timeline_keys cells (default 65536,
+ * 20-byte key + 16 bytes per CPU each); cells that did not fit are counted in
+ * stats[EXITPROF_STAT_DROP_TIMELINE] (and [EXITPROF_STAT_DROP_VMS] when more than
+ * EXITPROF_MAX_VMS VMs were seen), never lost silently.
+ */
+/* Calls cb once per cell, per-CPU values summed, unsorted: see collect_timeline(). */
+int session_timeline_cells(struct session *s, collect_cell_fn cb, void *ctx);
+
+/* t0 of a VM (bin 0 start, CLOCK_MONOTONIC ns). Returns 0, or -1 if the VM was never seen. */
+int session_vm_start(struct session *s, uint32_t tgid, uint64_t *t0_ns);
 
 /* The size of the exits map for ncpus CPUs: EXITPROF_MAX_KEYS, lowered so that the per-CPU
  * values stay within 64 MiB of kernel memory (at least 256 keys). */
