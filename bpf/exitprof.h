@@ -30,10 +30,7 @@
 /* targ_vcpu value meaning "every vCPU". */
 #define EXITPROF_VCPU_ANY 0xffffffffu
 
-/* The `isa` field of kvm:kvm_exit (arch/x86/kvm/trace.h: KVM_ISA_VMX / KVM_ISA_SVM). */
-#define EXITPROF_ISA_UNKNOWN 0
-#define EXITPROF_ISA_VMX 1
-#define EXITPROF_ISA_SVM 2
+#include "exit_isa.h" /* EXIT_ISA_UNKNOWN, EXIT_ISA_VMX, EXIT_ISA_SVM */
 
 #define EXITPROF_DEFAULT_BIN_NS 10000000ull /* 10 ms */
 

@@ -2,7 +2,7 @@
  * through the CPUID leaves 0x4FFFFFFF..0x4FFFFFFC (docs/leaves.md), and prints the
  * totals and a per-reason table. Static, libc only; builds alone:
  *
- *   cc -static -O2 user/guest/exitprof-cpuid.c user/guest/leaves.c user/guest/reasons.c -o exitprof-cpuid
+ *   cc -static -O2 -Ibpf user/guest/exitprof-cpuid.c user/guest/leaves.c user/guest/reasons.c -o exitprof-cpuid
  *
  * Exit status: 0 read, 1 bad usage, 2 the kernel under this guest does not
  * implement the leaves (unpatched KVM, kvm.exit_stats=0, or no KVM at all).

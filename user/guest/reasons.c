@@ -298,3 +298,10 @@ const char *exit_isa_name(unsigned isa)
 		return NULL;
 	}
 }
+
+const char *exit_isa_text(unsigned isa)
+{
+	const char *name = exit_isa_name(isa);
+
+	return name ? name : "unknown";
+}

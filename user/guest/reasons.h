@@ -21,9 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Same values as the 'isa' field of the kvm_exit tracepoint. */
-#define EXIT_ISA_VMX 1
-#define EXIT_ISA_SVM 2
+#include "exit_isa.h" /* EXIT_ISA_VMX, EXIT_ISA_SVM: the kvm_exit tracepoint's isa field */
 
 /* Longest string exit_reason_format() writes, with its NUL ("UNKNOWN(0xffffffff)"
  * is 20 bytes; the longest name is shorter). */
@@ -50,5 +48,8 @@ int exit_reason_lookup(unsigned isa, const char *name, uint32_t *code);
 
 /* "VMX", "SVM", or NULL for an unknown isa. */
 const char *exit_isa_name(unsigned isa);
+
+/* The same, but "unknown" for an unknown isa: the word every output writes. */
+const char *exit_isa_text(unsigned isa);
 
 #endif

@@ -36,7 +36,4 @@ int report_json(FILE *f, const struct exit_table *t, const struct report *r);
 /* "850ns", "12.3us", "4.56ms", "1.23s" (3 significant digits). */
 void report_fmt_ns(uint64_t ns, char *buf, size_t len);
 
-/* "SVM", "VMX" or "unknown". */
-const char *report_isa(uint32_t isa);
-
 #endif

@@ -33,7 +33,7 @@ int report_csv_rows(FILE *f, const struct exit_table *t, const struct report *r)
 		fprintf(f, ",%u,", row->key.tgid);
 		if (row->key.vcpu_id != EXITPROF_VCPU_UNKNOWN)
 			fprintf(f, "%u", row->key.vcpu_id);
-		fprintf(f, ",%s,%u,", report_isa(row->key.isa), row->key.reason);
+		fprintf(f, ",%s,%u,", exit_isa_text(row->key.isa), row->key.reason);
 		exit_reason_format(row->key.isa, row->key.reason, name, sizeof(name));
 		csv_write_field(f, name);
 		fprintf(f, ",%llu,%llu", (unsigned long long)v->count, (unsigned long long)v->timed);

@@ -38,7 +38,7 @@ static void json_row(FILE *f, const struct exit_row *row)
 		fputs("null", f);
 	else
 		fprintf(f, "%u", row->key.vcpu_id);
-	fprintf(f, ",\"isa\":\"%s\",\"reason\":%u,\"reason_name\":", report_isa(row->key.isa), row->key.reason);
+	fprintf(f, ",\"isa\":\"%s\",\"reason\":%u,\"reason_name\":", exit_isa_text(row->key.isa), row->key.reason);
 	exit_reason_format(row->key.isa, row->key.reason, name, sizeof(name));
 	json_str(f, name);
 	fprintf(f, ",\"count\":%llu,\"timed\":%llu,\"total_ns\":%llu,\"kernel_ns\":%llu,\"user_ns\":%llu,\"halt_ns\":%llu",

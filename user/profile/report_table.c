@@ -21,7 +21,7 @@ static void print_block_header(FILE *f, const struct exit_table *t, size_t first
 		else
 			fprintf(f, " vCPU %u", k->vcpu_id);
 	}
-	fprintf(f, ", %s: %llu exits in %.2f s (%.0f/s)%s\n", report_isa(k->isa), (unsigned long long)n,
+	fprintf(f, ", %s: %llu exits in %.2f s (%.0f/s)%s\n", exit_isa_text(k->isa), (unsigned long long)n,
 		r->window_s, r->window_s > 0 ? (double)n / r->window_s : 0.0,
 		!strcmp(r->kind, "interval") ? " [interval; MAX since start]" : "");
 	fprintf(f, "%-26s %10s %7s %9s %9s %9s %9s %9s %9s %9s %9s\n", "REASON", "COUNT", "%EXITS", "TOTAL",

@@ -18,10 +18,3 @@ void report_fmt_ns(uint64_t ns, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%lluns", (unsigned long long)ns);
 }
-
-const char *report_isa(uint32_t isa)
-{
-	const char *name = exit_isa_name(isa);
-
-	return name ? name : "unknown";
-}

@@ -1,4 +1,4 @@
-/* Timeline bins: merge, widen, and the RFC 4180 CSV writer/reader (schema in timeline_csv.h). */
+/* Timeline bins: merge, and the CSV writer/reader (schema in timeline_csv.h). */
 #include "timeline_csv.h"
 
 #include <errno.h>
@@ -73,28 +73,6 @@ void tl_table_merge(struct tl_table *t)
 	t->sorted = 1;
 }
 
-int tl_table_widen(struct tl_table *t, uint64_t factor)
-{
-	if (!factor || t->bin_ns > UINT64_MAX / factor)
-		return -1;
-	t->bin_ns *= factor;
-	for (size_t i = 0; i < t->n; i++)
-		t->rows[i].bin /= factor;
-	if (factor > 1)
-		t->sorted = 0;
-	tl_table_merge(t);
-	return 0;
-}
-
-uint64_t tl_table_total(const struct tl_table *t, int all, uint32_t isa, uint32_t reason)
-{
-	uint64_t sum = 0;
-	for (size_t i = 0; i < t->n; i++)
-		if (all || (t->rows[i].isa == isa && t->rows[i].reason == reason))
-			sum += t->rows[i].count;
-	return sum;
-}
-
 void tl_format_t_ms(uint64_t bin, uint64_t bin_ns, char *buf, size_t len)
 {
 	/* Exact decimal: ns = bin * bin_ns may exceed 64 bits only after ~584 years. */
@@ -103,12 +81,6 @@ void tl_format_t_ms(uint64_t bin, uint64_t bin_ns, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64, ns / 1000000);
 	else
 		snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, ns / 1000000, ns % 1000000);
-}
-
-static const char *isa_text(uint32_t isa)
-{
-	const char *name = exit_isa_name(isa);
-	return name ? name : "unknown";
 }
 
 int tl_write_csv(FILE *f, struct tl_table *t)
@@ -128,7 +100,7 @@ int tl_write_csv(FILE *f, struct tl_table *t)
 		next_bin = r->bin + 1;
 		tl_format_t_ms(r->bin, t->bin_ns, t_ms, sizeof(t_ms));
 		exit_reason_format(r->isa, r->reason, name, sizeof(name));
-		fprintf(f, "%s,%" PRIu32 ",%s,%" PRIu32 ",", t_ms, r->vcpu, isa_text(r->isa), r->reason);
+		fprintf(f, "%s,%" PRIu32 ",%s,%" PRIu32 ",", t_ms, r->vcpu, exit_isa_text(r->isa), r->reason);
 		csv_write_field(f, name);
 		fprintf(f, ",%" PRIu64 ",%" PRIu64 "\r\n", r->count, r->time_ns);
 	}

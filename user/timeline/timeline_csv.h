@@ -2,7 +2,7 @@
  *
  * A timeline record is one (bin, vcpu, isa, reason) cell: how many exits of that reason
  * started in that bin on that vCPU, and the exit->entry time they took. The BPF side hands
- * them over per CPU and unordered; this file merges them, sorts them, widens bins, and
+ * them over per CPU and unordered; this file merges them, sorts them, and
  * writes/reads the CSV that `exitprof record` produces and `exitprof plot` consumes.
  *
  * CSV schema (stable; docs/boot-analysis.md documents it for users), RFC 4180 (CRLF line
@@ -51,14 +51,6 @@ struct tl_table {
 	int sorted;       /* rows sorted by key and free of duplicate keys */
 };
 
-/* The bin of an exit at time t_ns for a VM whose first VM-entry was at first_ns (both
- * CLOCK_MONOTONIC ns): bins are half-open [k*bin_ns, (k+1)*bin_ns). An exit stamped before the
- * first entry (another vCPU's clock skew) goes to bin 0. The BPF side uses the same rule. */
-static inline uint64_t tl_bin_of(uint64_t t_ns, uint64_t first_ns, uint64_t bin_ns)
-{
-	return t_ns <= first_ns ? 0 : (t_ns - first_ns) / bin_ns;
-}
-
 /* An empty table with the given bin width (> 0). */
 void tl_table_init(struct tl_table *t, uint64_t bin_ns);
 void tl_table_free(struct tl_table *t);
@@ -69,13 +61,6 @@ int tl_table_add(struct tl_table *t, const struct tl_record *r);
 
 /* Sorts by (bin, vcpu, isa, reason) and sums records with equal keys. */
 void tl_table_merge(struct tl_table *t);
-
-/* Widens bins by an integer factor (bin_ns *= factor, bin /= factor), then merges.
- * Returns 0, or -1 if factor is 0 or bin_ns * factor overflows. */
-int tl_table_widen(struct tl_table *t, uint64_t factor);
-
-/* Sum over all records of one (isa, reason), or of every reason when all != 0. */
-uint64_t tl_table_total(const struct tl_table *t, int all, uint32_t isa, uint32_t reason);
 
 /* Writes t_ms of a bin into buf (see schema). */
 void tl_format_t_ms(uint64_t bin, uint64_t bin_ns, char *buf, size_t len);
