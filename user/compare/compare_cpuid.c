@@ -7,16 +7,26 @@
 #include <math.h>
 #include <string.h>
 
-/* The exits the query VM's guest program controls (user/compare/cpuid_query.c): one CPUID per request,
- * one HLT per run. VMX basic exit reasons 10/12, SVM exit codes 0x72/0x78. */
+/* The exits the query VM's guest program controls (cpuid_query.c): one CPUID per request, one
+ * HLT per run. Their codes come from reasons.c, by the kernel's names; UINT32_MAX (no code) for
+ * an unknown isa. */
+static uint32_t code_named(unsigned isa, const char *vmx_name, const char *svm_name)
+{
+	uint32_t code;
+
+	if (exit_reason_lookup(isa, isa == EXIT_ISA_VMX ? vmx_name : svm_name, &code))
+		return UINT32_MAX;
+	return code;
+}
+
 static uint32_t cpuid_code(unsigned isa)
 {
-	return isa == EXIT_ISA_VMX ? 10 : 0x72;
+	return code_named(isa, "CPUID", "cpuid");
 }
 
 static uint32_t hlt_code(unsigned isa)
 {
-	return isa == EXIT_ISA_VMX ? 12 : 0x78;
+	return code_named(isa, "HLT", "hlt");
 }
 
 size_t cmp_requests(unsigned isa, struct leaf_request *req, size_t *cpuid_pos)
@@ -116,7 +126,7 @@ static void bucket_window(const struct cmp_input *in, size_t idx, size_t p, stru
 	/* The query VM's own exits between the reads: inside (normally none: it runs only to read). */
 	w->own = between;
 	w->ns_lo = between_ns;
-	if (code == cpuid_code(in->isa)) {
+	if (idx != CMP_OTHER_REASON && code == cpuid_code(in->isa)) {
 		/* 2n CPUIDs in the reads: read 1's after position p and read 2's up to p, n in all,
 		 * are inside; the other n are not. Their times are closed at the next entry, inside
 		 * the same run: read 1's CPUIDs p..n-1 and read 2's 0..p-1, i.e. R1 minus read 1's
@@ -127,7 +137,7 @@ static void bucket_window(const struct cmp_input *in, size_t idx, size_t p, stru
 		w->lo = w->hi = w->own;
 		w->ns_hi = w->ns_lo + r1_ns + (r2_ns < pmax ? r2_ns : pmax);
 		w->ns_lo += r1_ns - (r1_ns < pmax ? r1_ns : pmax);
-	} else if (code == hlt_code(in->isa)) {
+	} else if (idx != CMP_OTHER_REASON && code == hlt_code(in->isa)) {
 		/* Read 1's HLT is inside, read 2's is not. Read 1's HLT is closed by read 2's first
 		 * entry, so its time is in S2..S3; read 2's HLT is not closed before S3. */
 		w->own += sub0(r1 + r2, 1);

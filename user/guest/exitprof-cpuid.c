@@ -24,12 +24,14 @@ struct options {
 	unsigned isa; /* 0 = from the CPU vendor */
 	int csv;
 	int all;
+	int list_reasons;
 	size_t nreasons;
 	uint32_t reasons[MAX_REASON_ARGS];
 };
 
 static const char usage_text[] =
 	"Usage: exitprof-cpuid [--isa vmx|svm] [--all] [--csv] [--reason N]...\n"
+	"       exitprof-cpuid --list-reasons [--isa vmx|svm]\n"
 	"Reads the VM-exit counters of the patched KVM under this guest through the\n"
 	"exitprof CPUID leaves and prints the totals and one row per exit reason.\n"
 	"\n"
@@ -40,6 +42,8 @@ static const char usage_text[] =
 	"                 EPT_VIOLATION); repeatable; shown even when its count is 0\n"
 	"  --all          also rows with zero count and reasons KVM does not handle\n"
 	"  --csv          CSV on stdout: reason,name,status,count,cycles\n"
+	"  --list-reasons the exit-reason table exitprof uses, as CSV isa,reason,name\n"
+	"                 (both ISAs unless --isa; no CPUID executed): for scripts\n"
 	"  -h, --help     this text\n"
 	"\n"
 	"Status column: valid; \"not handled by KVM\" (the SDM/APM defines the reason,\n"
@@ -158,6 +162,25 @@ static int cpuid_failed(FILE *err)
 	return 1;
 }
 
+/* The reason table of isa (0: both), CSV isa,reason,name: the codes scripts must not restate. */
+static int list_reasons(FILE *out, unsigned isa)
+{
+	static const unsigned isas[] = { EXIT_ISA_VMX, EXIT_ISA_SVM };
+
+	fputs("isa,reason,name\n", out);
+	for (size_t k = 0; k < sizeof(isas) / sizeof(isas[0]); k++) {
+		if (isa && isa != isas[k])
+			continue;
+		for (size_t i = 0; i < exit_reason_count(isas[k]); i++) {
+			uint32_t code = exit_reason_code_at(isas[k], i);
+
+			fprintf(out, "%s,%" PRIu32 ",%s\n", exit_isa_name(isas[k]), code,
+				exit_reason_name(isas[k], code));
+		}
+	}
+	return 0;
+}
+
 /* The whole program, with CPUID and the output streams passed in: the seam the
  * tests (tests/cpuid/test_reader.c) drive with recorded or simulated answers. */
 int exitprof_cpuid_main(int argc, char **argv, leaf_cpuid_fn raw_fn, void *raw_ctx, FILE *out,
@@ -169,7 +192,8 @@ int exitprof_cpuid_main(int argc, char **argv, leaf_cpuid_fn raw_fn, void *raw_c
 	static const struct option longopts[] = {
 		{ "isa", required_argument, NULL, 'i' }, { "reason", required_argument, NULL, 'r' },
 		{ "all", no_argument, NULL, 'a' },	 { "csv", no_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },	 { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },	 { "list-reasons", no_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct counted_cpuid cc = { raw_fn, raw_ctx, 0 };
 	struct options o = { 0 };
@@ -207,6 +231,9 @@ int exitprof_cpuid_main(int argc, char **argv, leaf_cpuid_fn raw_fn, void *raw_c
 		case 'c':
 			o.csv = 1;
 			break;
+		case 'l':
+			o.list_reasons = 1;
+			break;
 		case 'h':
 			fputs(usage_text, out);
 			return 0;
@@ -220,6 +247,8 @@ int exitprof_cpuid_main(int argc, char **argv, leaf_cpuid_fn raw_fn, void *raw_c
 		fprintf(err, "exitprof-cpuid: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return 1;
 	}
+	if (o.list_reasons)
+		return list_reasons(out, o.isa);
 	if (!o.isa) {
 		o.isa = isa_from_vendor(counted, &cc, vendor);
 		if (!o.isa) {
