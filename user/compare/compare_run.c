@@ -1,19 +1,22 @@
-/* `exitprof --compare-cpuid`: see compare_run.h, compare_cpuid.h and docs/compare-cpuid.md.
+/* `exitprof compare`: see compare_run.h, compare_cpuid.h and docs/compare-cpuid.md.
  *
  * Order of events (the window accounting in compare_cpuid.c relies on it):
  *   query VM created, leaves probed (exit 2 if absent), BPF attached to every VM,
  *   S0, read 1, S1, wait --duration, S2, read 2, S3, BPF detached, compare, print.
- * The hidden test hook --late-attach attaches BPF only after read 1 (+100 ms): BPF then misses
- * exits the patch counts, and the comparison must fail (exit 1).
+ * The test hook COMPARE_LATE_ATTACH_ENV (compare_run.h) attaches BPF after read 1 (+100 ms).
  */
 #include "compare_run.h"
 
+#include "args.h"
+#include "cli.h"
 #include "clock.h"
 #include "compare_cpuid.h"
 #include "cpuid_query.h"
+#include "number.h"
 #include "preflight.h"
 #include "reasons.h"
 #include "session.h"
+#include "signals.h"
 #include "target.h"
 #include "tsc.h"
 
@@ -49,12 +52,69 @@ struct run {
 	int sfd;
 };
 
-static int cannot(const char *fmt, const char *detail)
+/* The one error line, and the status of "no comparison possible". */
+#define cannot(...) (cli_error("exitprof", __VA_ARGS__), CLI_CANNOT)
+
+/* ---- options ---- */
+
+struct compare_args {
+	int vm_pid;	   /* --vm PID: also that VM's exits in the window; 0 = --all (the default) */
+	bool all;
+	double duration_s; /* 0 = DEFAULT_DURATION_S */
+	bool verbose;
+	bool late_attach;  /* COMPARE_LATE_ATTACH_ENV=1 (compare_run.h) */
+};
+
+static const char compare_doc[] =
+	"exitprof compare -- the patched kernel's exit counters against BPF's counts\n\n"
+	"Compares the patched KVM's own counters (its CPUID leaves, read by a tiny VM of our own) "
+	"with BPF's counts over --duration (default 1 s), per exit reason: counts must be equal, "
+	"times within a tolerance. Every VM is compared (--all, the default), or with --vm PID also "
+	"that VM's exits are shown. `exitprof --compare-cpuid` is the same command. Needs root, "
+	"/dev/kvm and kernel-patch/; docs/compare-cpuid.md.\n"
+	"Exit status: 0 the counts agree, 1 they differ, 2 no comparison possible (also a bad "
+	"command line).\n\n"
+	"Examples:\n"
+	"  exitprof compare --duration 5\n"
+	"  exitprof compare --vm $(pgrep -f qemu-system | head -1)\n";
+
+static const struct argp_option compare_options[] = {
+	{ "duration", 'd', "SECONDS", 0, "Length of the window (default 1)", 0 },
+	{ "vm", 'p', "PID", 0, "Also count the exits of the VM whose VMM process is PID", 0 },
+	{ "all", 'a', NULL, 0, "Every VM (the default: the leaves' global counts cover them all)", 0 },
+	{ "verbose", 'v', NULL, 0, "Every reason's row, and libbpf's messages", 0 },
+	{ 0 },
+};
+
+static error_t compare_parse(int key, char *arg, struct argp_state *state)
 {
-	fprintf(stderr, "exitprof: ");
-	fprintf(stderr, fmt, detail);
-	fputc('\n', stderr);
-	return 2;
+	struct compare_args *a = state->input;
+
+	switch (key) {
+	case 'd':
+		if (number_parse_positive(arg, ARGS_SECONDS_MAX, &a->duration_s))
+			cli_usage_error(state, ARGS_BAD_DURATION, arg);
+		break;
+	case 'p':
+		if (args_parse_pid(arg, &a->vm_pid))
+			cli_usage_error(state, ARGS_BAD_VM, arg);
+		break;
+	case 'a':
+		a->all = true;
+		break;
+	case 'v':
+		a->verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		cli_usage_error(state, "unexpected argument '%s': options only, see exitprof compare --help", arg);
+	case ARGP_KEY_END:
+		if (a->vm_pid && a->all)
+			cli_usage_error(state, "--vm and --all both given: choose one");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
 }
 
 static void run_close(struct run *r)
@@ -171,7 +231,7 @@ static void wait_window(struct run *r, double seconds)
 	}
 }
 
-static int open_session(struct run *r, const struct args *a, const struct tp_avail *tp)
+static int open_session(struct run *r, const struct compare_args *a, const struct tp_avail *tp)
 {
 	char err[512];
 	struct session_cfg cfg = {
@@ -206,7 +266,7 @@ static int prog_cost(const struct run *r, double *exit_ns, double *entry_ns)
 	return *exit_ns >= 0 && *entry_ns >= 0 ? 0 : -1;
 }
 
-static void print_header(const struct args *a, unsigned isa, int param, enum cmp_mode mode,
+static void print_header(const struct compare_args *a, unsigned isa, int param, enum cmp_mode mode,
 			 bool inferred, const struct tsc_freq *tsc, double window_s, size_t n,
 			 double exit_ns, double entry_ns)
 {
@@ -227,7 +287,7 @@ static void print_header(const struct args *a, unsigned isa, int param, enum cmp
 	printf("compare-cpuid: counts must be equal (BPF a..b: exits during a read, either side of it); times within %.0f%% + %.1f us per exit (the measured run time of one kvm_exit + one kvm_entry BPF program: %.1f + %.1f us) + %d times that per BPF key created in the window\n",
 	       TOL_REL * 100, (exit_ns + entry_ns) / 1e3, exit_ns / 1e3, entry_ns / 1e3, TOL_NEW_KEY_RUNS);
 	if (a->late_attach)
-		printf("compare-cpuid: TEST HOOK --late-attach: BPF attached after read 1, so the counts must differ\n");
+		printf("compare-cpuid: TEST HOOK " COMPARE_LATE_ATTACH_ENV "=1: BPF attached after read 1, so the counts must differ\n");
 }
 
 static void print_verdict(const struct cmp_result *res, int rc)
@@ -240,21 +300,30 @@ static void print_verdict(const struct cmp_result *res, int rc)
 		       res->count_bad, res->compared, res->time_bad);
 }
 
-int compare_cpuid_main(const struct args *a, int sfd)
+int compare_main(int argc, char **argv)
 {
+	static const struct argp argp = { compare_options, compare_parse, NULL, compare_doc, 0, 0, 0 };
+	struct compare_args args = { 0 };
+	const struct compare_args *a = &args;
+	const char *hook = getenv(COMPARE_LATE_ATTACH_ENV);
 	static struct leaf_report read[2];
 	static struct cmp_snap s[4];
 	static struct cmp_result res, alt;
-	struct run r = { .sfd = sfd };
+	struct run r = { .sfd = -1 };
 	struct tp_avail tp = { false, false };
 	struct tsc_freq tsc;
 	char err[512];
-	int param, rc = 2;
+	int param, rc = CLI_CANNOT;
 	unsigned isa;
 	enum cmp_mode mode;
 	bool inferred = false, ambiguous = false;
 	double t1, t2, exit_ns, entry_ns;
 	size_t cpuid_pos = 0;
+
+	if (subcommand_parse(&argp, "exitprof compare", argc, argv, &args))
+		return CLI_USAGE;
+	args.late_attach = hook && !strcmp(hook, "1");
+	r.sfd = signals_fd(false);
 
 	/* The kernel first: without the leaves nothing else matters (and no privileges needed). */
 	if (cpuid_query_open(&r.q))
@@ -305,7 +374,7 @@ int compare_cpuid_main(const struct args *a, int sfd)
 			r.s_open = false;
 		}
 	}
-	rc = 2;
+	rc = CLI_CANNOT;
 	if (r.s_open && snap(&r, isa, a->vm_pid, &s[0]))
 		goto out;
 	if ((rc = query_read(&r, isa, &read[0], &cpuid_pos)))
@@ -316,25 +385,25 @@ int compare_cpuid_main(const struct args *a, int sfd)
 		if ((rc = open_session(&r, a, &tp)))
 			goto out;
 		if (snap(&r, isa, a->vm_pid, &s[0])) {
-			rc = 2;
+			rc = CLI_CANNOT;
 			goto out;
 		}
 		s[1] = s[0];
 	} else if (snap(&r, isa, a->vm_pid, &s[1])) {
-		rc = 2;
+		rc = CLI_CANNOT;
 		goto out;
 	}
 	/* For scripts (the lab): exits from now on are inside the window. */
 	fprintf(stderr, "exitprof: compare-cpuid: window open for %.3f s\n",
 		a->duration_s > 0 ? a->duration_s : DEFAULT_DURATION_S);
 	wait_window(&r, a->duration_s > 0 ? a->duration_s : DEFAULT_DURATION_S);
-	rc = 2;
+	rc = CLI_CANNOT;
 	if (snap(&r, isa, a->vm_pid, &s[2]))
 		goto out;
 	t2 = clock_now_s();
 	if ((rc = query_read(&r, isa, &read[1], &cpuid_pos)))
 		goto out;
-	rc = 2;
+	rc = CLI_CANNOT;
 	if (snap(&r, isa, a->vm_pid, &s[3]))
 		goto out;
 	if (prog_cost(&r, &exit_ns, &entry_ns)) {
@@ -382,7 +451,7 @@ out:
 	run_close(&r);
 	if (fflush(stdout)) {
 		fprintf(stderr, "exitprof: cannot write the comparison (%s)\n", strerror(errno));
-		return 2;
+		return CLI_CANNOT;
 	}
 	return rc;
 }

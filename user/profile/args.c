@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "args.h"
+#include "cli.h"
+#include "number.h"
 
 const char *argp_program_version = "exitprof 0.1.0";
 const char *argp_program_bug_address = "the exitprof issue tracker";
@@ -28,6 +30,8 @@ static const char doc[] =
 	"  exitprof --vm 1234 -d 30 --timeline t.csv   # also exits per 10 ms bin, as CSV\n"
 	"  exitprof record --boot -o boot.csv -- qemu-system-x86_64 -enable-kvm ...  # a whole boot\n"
 	"  exitprof plot boot.csv -o boot.svg          # draw a timeline (see exitprof record/plot --help)\n"
+	"  exitprof compare --duration 5               # BPF against the patched KVM's counters\n"
+	"                                              # (see exitprof compare --help)\n"
 	"\n"
 	"OPTIONS:\v"
 	"Columns: count, % of the exits in the same table, total/avg/p50/p99/max of exit->entry "
@@ -38,7 +42,7 @@ static const char doc[] =
 	"(privileges, pid, tracepoints, BTF, output file, BPF load), 2 bad command line.\n"
 	"CSV/JSON columns: docs/output.md.";
 
-enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_COMPARE_CPUID, OPT_LATE_ATTACH, OPT_TIMELINE, OPT_BIN };
+enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_TIMELINE, OPT_BIN };
 
 static const struct argp_option options[] = {
 	{ "vm", 'p', "PID", 0, "Profile the VM whose VMM process is PID (e.g. QEMU's pid)", 0 },
@@ -57,11 +61,6 @@ static const struct argp_option options[] = {
 	{ "bpf-stats", OPT_BPF_STATS, NULL, 0,
 	  "At the end, print each BPF program's run count and average run time as the kernel "
 	  "measured it (BPF_ENABLE_STATS while running: two extra clock reads per run)", 0 },
-	{ "compare-cpuid", OPT_COMPARE_CPUID, NULL, 0,
-	  "Instead of profiling: compare the patched kernel's exit counters (its CPUID leaves, read "
-	  "by a tiny VM of our own) with BPF's counts over --duration (default 1 s); --all is the "
-	  "default. Exit 0 agree, 1 differ, 2 cannot compare. docs/compare-cpuid.md", 0 },
-	{ "late-attach", OPT_LATE_ATTACH, NULL, OPTION_HIDDEN, "Test hook of --compare-cpuid: attach BPF late, so counts differ", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{ 0 },
 };
@@ -82,37 +81,19 @@ static int fail(struct parse_state *ps, const char *fmt, ...)
 	return EINVAL;
 }
 
-int args_parse_seconds(const char *s, double *out)
+int args_parse_pid(const char *s, int *pid)
 {
-	char *end;
-	double v;
+	int64_t n;
 
-	/* Plain decimal only: no sign, hex, "inf" or "nan", and nothing after the number. */
-	if (!s || !*s || !strchr("0123456789.", s[0]) || s[strspn(s, "0123456789.eE+-")] != '\0')
+	if (number_parse_uint(s, 0x7fffffff, &n) || n == 0)
 		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > 1e7)
-		return -1;
-	*out = v;
+	*pid = (int)n;
 	return 0;
 }
 
-int args_parse_uint(const char *s, int64_t max, int64_t *out)
+int args_parse_bin(const char *s, uint64_t *bin_ns)
 {
-	int64_t v = 0;
-
-	if (!s || !*s)
-		return -1;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (*p - '0');
-		if (v > max)
-			return -1;
-	}
-	*out = v;
-	return 0;
+	return number_parse_ms_as_ns(s, ARGS_BIN_MS_MIN, ARGS_BIN_MS_MAX, bin_ns);
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -126,15 +107,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case 'p':
-		if (args_parse_uint(arg, 0x7fffffff, &n) || n == 0)
-			return fail(ps, "--vm '%s' is not a process id: give the VMM's pid, e.g. --vm $(pgrep -f qemu-system)", arg);
-		a->vm_pid = (int)n;
+		if (args_parse_pid(arg, &a->vm_pid))
+			return fail(ps, ARGS_BAD_VM, arg);
 		break;
 	case 'a':
 		a->all = true;
 		break;
 	case 'c':
-		if (args_parse_uint(arg, EXITPROF_VCPU_ANY - 1, &n))
+		if (number_parse_uint(arg, EXITPROF_VCPU_ANY - 1, &n))
 			return fail(ps, "--vcpu '%s' is not a vCPU number: give a vcpu_id like 0, 1, 2", arg);
 		a->vcpu = n;
 		break;
@@ -142,12 +122,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->per_vcpu = true;
 		break;
 	case 'i':
-		if (args_parse_seconds(arg, &a->interval_s))
+		if (number_parse_positive(arg, ARGS_SECONDS_MAX, &a->interval_s))
 			return fail(ps, "--interval '%s' is not a positive number of seconds: use e.g. --interval 1 or 0.5", arg);
 		break;
 	case 'd':
-		if (args_parse_seconds(arg, &a->duration_s))
-			return fail(ps, "--duration '%s' is not a positive number of seconds: use e.g. --duration 10", arg);
+		if (number_parse_positive(arg, ARGS_SECONDS_MAX, &a->duration_s))
+			return fail(ps, ARGS_BAD_DURATION, arg);
 		break;
 	case 's':
 		if (!strcmp(arg, "count"))
@@ -176,40 +156,25 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return fail(ps, "--timeline needs a file name: give a path or '-' for stdout");
 		a->timeline = arg;
 		break;
-	case OPT_BIN: {
-		double ms;
-		if (args_parse_seconds(arg, &ms) || ms < 0.001 || ms > 3600e3)
-			return fail(ps, "--bin '%s' is not a bin width: give milliseconds from 0.001 to 3600000, e.g. --bin 10", arg);
-		a->bin_ns = (uint64_t)(ms * 1e6 + 0.5);
+	case OPT_BIN:
+		if (args_parse_bin(arg, &a->bin_ns))
+			return fail(ps, "--bin '%s' is not a bin width: " ARGS_BIN_FIX, arg);
 		break;
-	}
 	case 'v':
 		a->verbose = true;
 		break;
 	case OPT_BPF_STATS:
 		a->bpf_stats = true;
 		break;
-	case OPT_COMPARE_CPUID:
-		a->compare_cpuid = true;
-		break;
-	case OPT_LATE_ATTACH:
-		a->late_attach = true;
-		break;
 	case ARGP_KEY_ARG:
 		return fail(ps, "unexpected argument '%s': options only, see exitprof --help", arg);
 	case ARGP_KEY_END:
-		if (a->late_attach && !a->compare_cpuid)
-			return fail(ps, "--late-attach is a test hook of --compare-cpuid: add --compare-cpuid");
-		if (a->compare_cpuid && (a->interval_s > 0 || a->csv || a->json || a->per_vcpu || a->vcpu >= 0 || a->bpf_stats))
-			return fail(ps, "--compare-cpuid takes only --duration, --vm/--all and --verbose: drop the other options");
-		if (a->compare_cpuid && !a->vm_pid)
-			a->all = true; /* the leaves' global counts cover every VM */
 		if (!a->vm_pid && !a->all)
 			return fail(ps, "no target: give --vm PID (one VM) or --all (every VM)");
 		if (a->vm_pid && a->all)
 			return fail(ps, "--vm and --all both given: choose one");
 		if (a->timeline && !a->vm_pid)
-			return fail(ps, "--timeline needs --vm PID (one VM's time axis); for a boot use exitprof record --boot");
+			return fail(ps, "--timeline needs one VM's time axis: add --vm PID, or for a boot use exitprof record --boot");
 		if (a->bin_ns && !a->timeline)
 			return fail(ps, "--bin sets the --timeline bin width: add --timeline FILE");
 		if (a->csv && a->json && !strcmp(a->csv, "-") && !strcmp(a->json, "-"))
@@ -233,12 +198,12 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen, 
 	a->vcpu = -1;
 	a->sort = SORT_COUNT;
 	err[0] = '\0';
-	argp_err_exit_status = 2;
+	argp_err_exit_status = CLI_USAGE;
 	e = argp_parse(&argp, argc, argv, flags, NULL, &ps);
 	if (e) {
 		if (!err[0])
 			snprintf(err, errlen, "invalid command line: see exitprof --help");
-		return 2;
+		return CLI_USAGE;
 	}
 	return 0;
 }

@@ -19,8 +19,6 @@ struct args {
 	const char *json;    /* --json FILE, "-" = stdout, NULL = none */
 	bool verbose;	     /* --verbose: libbpf's log on stderr */
 	bool bpf_stats;	     /* --bpf-stats: kernel-measured cost of each BPF program, at the end */
-	bool compare_cpuid;  /* --compare-cpuid: patch counters vs BPF (user/compare/compare_run.c) */
-	bool late_attach;    /* --late-attach: test hook of --compare-cpuid */
 	const char *timeline; /* --timeline FILE: the VM's exit timeline CSV (user/timeline/record.c), NULL = none */
 	uint64_t bin_ns;     /* --bin MS of the timeline, in ns; 0 = default (10 ms) */
 };
@@ -35,8 +33,16 @@ struct args {
  */
 int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen, bool no_exit);
 
-/* Strict number parsers used by args_parse (exported for tests). 0 on success, -1 otherwise. */
-int args_parse_seconds(const char *s, double *out); /* > 0, finite, <= 1e7, decimal */
-int args_parse_uint(const char *s, int64_t max, int64_t *out); /* 0..max, decimal digits only */
+/* Options every command that takes them parses and words alike (exitprof, record, compare). */
+#define ARGS_SECONDS_MAX 1e7 /* --interval, --duration: number_parse_positive() up to this */
+#define ARGS_BAD_DURATION "--duration '%s' is not a positive number of seconds: use e.g. --duration 10"
+#define ARGS_BAD_VM "--vm '%s' is not a process id: give the VMM's pid, e.g. --vm $(pgrep -f qemu-system)"
+int args_parse_pid(const char *s, int *pid); /* 1..INT_MAX, decimal */
+
+/* The timeline's bin width, --bin MS of exitprof and of exitprof record (number.h syntax). */
+#define ARGS_BIN_MS_MIN 0.001
+#define ARGS_BIN_MS_MAX 3600e3
+#define ARGS_BIN_FIX "give milliseconds from 0.001 to 3600000, e.g. --bin 10"
+int args_parse_bin(const char *s, uint64_t *bin_ns);
 
 #endif

@@ -16,8 +16,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "args.h"
+#include "cli.h"
 #include "clock.h"
-#include "compare_run.h"
 #include "exit_table.h"
 #include "preflight.h"
 #include "profile_cmd.h"
@@ -176,17 +176,15 @@ int profile_main(int argc, char **argv)
 	struct exit_table prev, cur;
 	enum stop_reason why = STOP_ERROR;
 	double t_start, t_prev, next_tick, deadline, next_names = 0;
-	int sfd, rc = 1;
+	int sfd, rc = CLI_FAILED;
 
 	if (args_parse(argc, argv, &a, err, sizeof(err), false)) {
 		die_line(err);
-		return 2;
+		return CLI_USAGE;
 	}
-	if (a.compare_cpuid)
-		return compare_cpuid_main(&a, signals_fd(false));
 	if (preflight(&a, &tp, err, sizeof(err))) {
 		die_line(err);
-		return 1;
+		return CLI_FAILED;
 	}
 	if (!tp.userspace_exit || !tp.vcpu_wakeup)
 		fprintf(stderr, "exitprof: note: kvm:%s missing: the VMM/HALTED split is not measured\n",
@@ -194,12 +192,12 @@ int profile_main(int argc, char **argv)
 	sfd = signals_fd(false);
 	if (sfd < 0) {
 		fprintf(stderr, "exitprof: cannot set up signal handling (%s)\n", strerror(errno));
-		return 1;
+		return CLI_FAILED;
 	}
 	if (open_outputs(&out, &a, err, sizeof(err))) {
 		die_line(err);
 		close_outputs(&out);
-		return 1;
+		return CLI_FAILED;
 	}
 
 	struct session_cfg cfg = {
@@ -214,7 +212,7 @@ int profile_main(int argc, char **argv)
 	if (session_open(&s, &cfg, err, sizeof(err))) {
 		die_line(err);
 		close_outputs(&out);
-		return 1;
+		return CLI_FAILED;
 	}
 
 	if (a.all)
@@ -312,7 +310,7 @@ int profile_main(int argc, char **argv)
 			if (a.timeline && timeline_save(&s, (uint32_t)a.vm_pid,
 								a.bin_ns ? a.bin_ns : EXITPROF_DEFAULT_BIN_NS, a.timeline, &t0))
 				bad = 1;
-			rc = bad ? 1 : 0;
+			rc = bad ? CLI_FAILED : CLI_OK;
 		}
 	}
 	exit_table_free(&prev);
@@ -321,7 +319,7 @@ int profile_main(int argc, char **argv)
 	session_close(&s);
 	if (close_outputs(&out)) {
 		fprintf(stderr, "exitprof: cannot finish writing the output files (%s)\n", strerror(errno));
-		rc = 1;
+		rc = CLI_FAILED;
 	}
 	close(sfd);
 	return rc;

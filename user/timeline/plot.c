@@ -4,6 +4,7 @@
 
 #include <argp.h>
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "subcommand.h"
+#include "cli.h"
+#include "number.h"
 #include "timeline_csv.h"
 
 #define PLOT_DEFAULT_TOP 8
@@ -373,7 +375,7 @@ static const struct argp_option plot_options[] = {
 static error_t plot_parse(int key, char *arg, struct argp_state *state)
 {
 	struct plot_args *a = state->input;
-	char *end;
+	int64_t top;
 
 	switch (key) {
 	case 'o': a->output = arg; break;
@@ -381,29 +383,26 @@ static error_t plot_parse(int key, char *arg, struct argp_state *state)
 	case 't': a->title = arg; break;
 	case 's': a->script = arg; break;
 	case 'n':
-		errno = 0;
-		a->top = strtol(arg, &end, 10);
-		if (errno || *end || end == arg || a->top < 1 || a->top > 64)
-			argp_error(state, "--top '%s': expected a whole number from 1 to 64", arg);
+		if (number_parse_uint(arg, 64, &top) || top < 1)
+			cli_usage_error(state, "--top '%s' is not a number of reasons: give a whole number from 1 to 64", arg);
+		a->top = (long)top;
 		break;
 	case 'B':
-		errno = 0;
-		a->bin_ms = strtod(arg, &end);
-		if (errno || *end || end == arg || !(a->bin_ms > 0))
-			argp_error(state, "--bin '%s': expected milliseconds > 0", arg);
+		if (number_parse_positive(arg, DBL_MAX, &a->bin_ms))
+			cli_usage_error(state, "--bin '%s' is not a bin width: give milliseconds > 0, a multiple of the CSV's", arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (a->csv)
-			argp_error(state, "one CSV file only (got '%s' and '%s')", a->csv, arg);
+			cli_usage_error(state, "two CSV files ('%s' and '%s'): give one", a->csv, arg);
 		a->csv = arg;
 		break;
 	case ARGP_KEY_END:
 		if (!a->csv)
-			argp_error(state, "missing the timeline CSV (from exitprof record)");
+			cli_usage_error(state, "missing the timeline CSV: give the file exitprof record wrote");
 		if (!a->output && !a->script)
-			argp_error(state, "missing -o FILE.svg|FILE.png (or --script FILE)");
+			cli_usage_error(state, "missing the output: add -o FILE.svg, -o FILE.png or --script FILE");
 		if (a->output && strcasecmp(ext_of(a->output), "svg") && strcasecmp(ext_of(a->output), "png"))
-			argp_error(state, "-o %s: the name must end in .svg or .png", a->output);
+			cli_usage_error(state, "-o %s is not an image name: the name must end in .svg or .png", a->output);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -452,22 +451,22 @@ int exitprof_plot_main(int argc, char **argv)
 	struct plot_data d;
 	char err[256], title[512], tmp[] = "/tmp/exitprof-plot-XXXXXX";
 	const char *script;
-	int rc = 1, fd = -1;
+	int rc = CLI_FAILED, fd = -1;
 	FILE *f;
 
 	if (subcommand_parse(&argp, "exitprof plot", argc, argv, &a))
-		return 2;
+		return CLI_USAGE;
 
 	f = fopen(a.csv, "r");
 	if (!f) {
 		fprintf(stderr, "exitprof plot: cannot read %s: %s\n", a.csv, strerror(errno));
-		return 1;
+		return CLI_FAILED;
 	}
 	if (plot_load_csv(f, &d, err, sizeof(err))) {
 		fprintf(stderr, "exitprof plot: %s: %s\n", a.csv, err);
 		fclose(f);
 		plot_data_free(&d);
-		return 1;
+		return CLI_FAILED;
 	}
 	fclose(f);
 	if (a.marks) {

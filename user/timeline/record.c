@@ -15,15 +15,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "args.h"
+#include "cli.h"
 #include "clock.h"
 #include "console.h"
 #include "exit_table.h"
 #include "held_vmm.h"
+#include "number.h"
 #include "preflight.h"
 #include "report.h"
 #include "session.h"
 #include "signals.h"
-#include "subcommand.h"
+#include "cli.h"
 #include "timeline_save.h"
 
 #define RECORD_POLL_MS 200
@@ -66,21 +69,9 @@ static const struct argp_option record_options[] = {
 	{ 0 },
 };
 
-static int parse_positive(const char *s, double max, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static error_t record_parse(int key, char *arg, struct argp_state *state)
 {
 	struct record_args *a = state->input;
-	double v;
 
 	switch (key) {
 	case 'b': a->boot = 1; break;
@@ -89,14 +80,12 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 	case 's': a->summary_csv = arg; break;
 	case 'v': a->verbose = 1; break;
 	case 'B':
-		if (parse_positive(arg, 3600e3, &v) || v < 0.001)
-			argp_error(state, "--bin '%s': expected milliseconds from 0.001 to 3600000, e.g. --bin 10", arg);
-		a->bin_ns = (uint64_t)(v * 1e6 + 0.5);
+		if (args_parse_bin(arg, &a->bin_ns))
+			cli_usage_error(state, "--bin '%s' is not a bin width: " ARGS_BIN_FIX, arg);
 		break;
 	case 'd':
-		if (parse_positive(arg, 1e7, &v))
-			argp_error(state, "--duration '%s': expected seconds > 0, e.g. --duration 60", arg);
-		a->duration_s = v;
+		if (number_parse_positive(arg, ARGS_SECONDS_MAX, &a->duration_s))
+			cli_usage_error(state, ARGS_BAD_DURATION, arg);
 		break;
 	case ARGP_KEY_ARGS:
 		a->cmd = state->argv + state->next;
@@ -104,12 +93,12 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		if (!a->boot)
-			argp_error(state, "--boot is required (the only mode so far; for a running VM use "
-					  "exitprof --vm PID --timeline FILE)");
+			cli_usage_error(state, "--boot is required: add --boot (for a VM that already runs: "
+					       "exitprof --vm PID --timeline FILE)");
 		if (!a->output)
-			argp_error(state, "missing -o FILE.csv for the timeline");
+			cli_usage_error(state, "missing the timeline's file: add -o FILE.csv");
 		if (!a->cmd || !a->cmd[0])
-			argp_error(state, "missing the VMM command after --, e.g. -- qemu-system-x86_64 -enable-kvm ...");
+			cli_usage_error(state, "missing the VMM command: add it after --, e.g. -- qemu-system-x86_64 -enable-kvm ...");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -160,16 +149,16 @@ int exitprof_record_main(int argc, char **argv)
 	struct held_vmm vmm;
 	char err[512];
 	int op[2] = { -1, -1 }; /* the VMM's stdout, with --console */
-	int sfd = -1, rc = 1, status = 0, exited = 0, stopped_early = 0, exec_errno;
+	int sfd = -1, rc = CLI_FAILED, status = 0, exited = 0, stopped_early = 0, exec_errno;
 	pid_t pid;
 
 	if (subcommand_parse(&argp, "exitprof record", argc, argv, &a))
-		return 2;
+		return CLI_USAGE;
 
 	if (check_outputs(&a, err, sizeof(err)) || preflight_privileges(err, sizeof(err)) ||
 	    preflight_tracepoints(&tp, err, sizeof(err)) || preflight_btf(err, sizeof(err))) {
 		fprintf(stderr, "exitprof: %s\n", err);
-		return 1;
+		return CLI_FAILED;
 	}
 
 	/* SIGCHLD/SIGINT/SIGTERM as events; the child unblocks them before exec. */
@@ -274,7 +263,7 @@ int exitprof_record_main(int argc, char **argv)
 		fprintf(stderr, "exitprof: wrote %s (bins of %g ms from the first VM-entry)%s%s\n", a.output,
 			(double)a.bin_ns / 1e6, a.console ? " and " : "", a.console ? a.console : "");
 	session_close(&s);
-	rc = bad || !t0 ? 1 : 0;
+	rc = bad || !t0 ? CLI_FAILED : CLI_OK;
 out_fds:
 	console_free(&con);
 	for (int i = 0; i < 2; i++)
