@@ -72,3 +72,37 @@ int csv_read_record(FILE *f, char (*fields)[CSV_FIELD_MAX], int nmax, int trunca
 	}
 	return nf + 1;
 }
+
+void csv_write_value(FILE *f, enum csv_value kind, const char *text)
+{
+	if (kind == CSV_TEXT)
+		csv_write_field(f, text);
+	else if (kind == CSV_NUMBER)
+		fputs(text, f);
+}
+
+void csv_write_header(FILE *f, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		csv_write_field(f, names[i]);
+	}
+	fputs("\r\n", f);
+}
+
+int csv_find_columns(char (*header)[CSV_FIELD_MAX], int nf, const char *const *names, int n, int *idx,
+		     const char **missing)
+{
+	for (int i = 0; i < n; i++) {
+		idx[i] = -1;
+		for (int j = 0; j < nf && idx[i] < 0; j++)
+			if (!strcmp(header[j], names[i]))
+				idx[i] = j;
+		if (idx[i] < 0) {
+			*missing = names[i];
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -16,4 +16,22 @@ void csv_write_field(FILE *f, const char *s);
  * *lines is advanced by the physical lines read. */
 int csv_read_record(FILE *f, char (*fields)[CSV_FIELD_MAX], int nmax, int truncate, int *lines);
 
+/* What one value of a column is, for writers that build CSV (and JSON) from one column table. */
+enum csv_value {
+	CSV_EMPTY,  /* not applicable: an empty field (JSON null) */
+	CSV_NUMBER, /* written as it is */
+	CSV_TEXT,   /* quoted where RFC 4180 needs it (JSON: always a string) */
+};
+
+/* Writes one value of that kind (no separator). */
+void csv_write_value(FILE *f, enum csv_value kind, const char *text);
+
+/* Writes the header line "names[0],names[1],...\r\n". */
+void csv_write_header(FILE *f, const char *const *names, int n);
+
+/* Readers go by header name: idx[i] = the position of names[i] among the header's nf fields.
+ * Returns 0, or -1 with *missing = the first name the header lacks. */
+int csv_find_columns(char (*header)[CSV_FIELD_MAX], int nf, const char *const *names, int n, int *idx,
+		     const char **missing);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "csv.h"
 #include "exit_table.h"
 
 /* One report: a window of the profile. */
@@ -16,9 +17,17 @@ struct report {
 	void (*comm)(int pid, char *buf, size_t len);
 };
 
-#define REPORT_CSV_HEADER \
-	"time_s,kind,tgid,vcpu,isa,reason,reason_name,count,timed,total_ns,kernel_ns,user_ns,halt_ns," \
-	"min_ns,avg_ns,p50_ns,p99_ns,max_ns"
+/* One column of the summary's CSV rows and JSON row objects (report_columns.c). value() writes
+ * the row's value into buf (at least REPORT_VALUE_MAX bytes) and says what it is. */
+struct report_column {
+	const char *name;
+	bool per_report; /* the report's, not the row's: a CSV column, but once per JSON object */
+	enum csv_value (*value)(const struct report *r, const struct exit_row *row, char *buf, size_t len);
+};
+#define REPORT_VALUE_MAX 48
+
+extern const struct report_column report_columns[];
+extern const int report_ncolumns;
 
 /* The table, one block per VM (per vCPU with per_vcpu). t must be per-vCPU rows (as collected);
  * grouping and sorting happen here. Returns 0 or -1 (ENOMEM). */

@@ -1,7 +1,5 @@
 /* JSON lines writer: one object per report, on one line, so a reader can stream it
  * (jq, or json.loads per line). Schema: docs/output.md. */
-#include "hist.h"
-#include "reasons.h"
 #include "report.h"
 
 static void json_str(FILE *f, const char *s)
@@ -19,40 +17,33 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_opt_u64(FILE *f, const char *name, int valid, uint64_t v)
+/* A row's fields are the report columns that are the row's, in their order, then the histogram. */
+static void json_row(FILE *f, const struct report *r, const struct exit_row *row)
 {
-	if (valid)
-		fprintf(f, ",\"%s\":%llu", name, (unsigned long long)v);
-	else
-		fprintf(f, ",\"%s\":null", name);
-}
+	char buf[REPORT_VALUE_MAX];
+	int first = 1;
 
-static void json_row(FILE *f, const struct exit_row *row)
-{
-	const struct exit_val *v = &row->val;
-	char name[EXIT_REASON_NAME_MAX];
-	int timed = v->timed > 0;
-
-	fprintf(f, "{\"tgid\":%u,\"vcpu\":", row->key.tgid);
-	if (row->key.vcpu_id == EXITPROF_VCPU_UNKNOWN)
-		fputs("null", f);
-	else
-		fprintf(f, "%u", row->key.vcpu_id);
-	fprintf(f, ",\"isa\":\"%s\",\"reason\":%u,\"reason_name\":", exit_isa_text(row->key.isa), row->key.reason);
-	exit_reason_format(row->key.isa, row->key.reason, name, sizeof(name));
-	json_str(f, name);
-	fprintf(f, ",\"count\":%llu,\"timed\":%llu,\"total_ns\":%llu,\"kernel_ns\":%llu,\"user_ns\":%llu,\"halt_ns\":%llu",
-		(unsigned long long)v->count, (unsigned long long)v->timed, (unsigned long long)v->total_ns,
-		(unsigned long long)exit_row_kernel_ns(row), (unsigned long long)v->user_ns,
-		(unsigned long long)v->halt_ns);
-	json_opt_u64(f, "min_ns", timed, v->min_ns);
-	json_opt_u64(f, "avg_ns", timed, exit_row_avg_ns(row));
-	json_opt_u64(f, "p50_ns", timed, hist_percentile(v->hist, 50, v->min_ns, v->max_ns));
-	json_opt_u64(f, "p99_ns", timed, hist_percentile(v->hist, 99, v->min_ns, v->max_ns));
-	json_opt_u64(f, "max_ns", timed, v->max_ns);
+	fputc('{', f);
+	for (int c = 0; c < report_ncolumns; c++) {
+		if (report_columns[c].per_report)
+			continue;
+		fprintf(f, "%s\"%s\":", first ? "" : ",", report_columns[c].name);
+		first = 0;
+		switch (report_columns[c].value(r, row, buf, sizeof(buf))) {
+		case CSV_EMPTY:
+			fputs("null", f);
+			break;
+		case CSV_NUMBER:
+			fputs(buf, f);
+			break;
+		case CSV_TEXT:
+			json_str(f, buf);
+			break;
+		}
+	}
 	fputs(",\"hist_log2_ns\":[", f);
 	for (unsigned s = 0; s < EXITPROF_HIST_SLOTS; s++)
-		fprintf(f, "%s%llu", s ? "," : "", (unsigned long long)v->hist[s]);
+		fprintf(f, "%s%llu", s ? "," : "", (unsigned long long)row->val.hist[s]);
 	fputs("]}", f);
 }
 
@@ -71,7 +62,7 @@ int report_json(FILE *f, const struct exit_table *t, const struct report *r)
 	for (size_t i = 0; i < t->n; i++) {
 		if (i)
 			fputc(',', f);
-		json_row(f, &t->rows[i]);
+		json_row(f, r, &t->rows[i]);
 	}
 	fputs("]}\n", f);
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;

@@ -18,6 +18,7 @@
 
 #define PLOT_DEFAULT_TOP 8
 #define PLOT_DEFAULT_BIN_MS 10.0 /* only when the file has a single bin to measure it from */
+#define PLOT_MARK_FIELDS 16 /* columns a marks CSV may have (t_ms and label found by name) */
 #define PLOT_MAX_BINS 500 /* more bins than pixels per bin: the image aliases; widen to fit */
 
 /* ---- loading ---- */
@@ -162,27 +163,31 @@ int plot_load_csv(FILE *f, struct plot_data *d, char *err, size_t errlen)
 
 int plot_load_marks(FILE *f, struct plot_data *d, char *err, size_t errlen)
 {
-	char fields[2][CSV_FIELD_MAX];
-	int lines = 0, nf;
+	static const char *const names[] = { "t_ms", "label" };
+	char fields[PLOT_MARK_FIELDS][CSV_FIELD_MAX];
+	int lines = 0, nf, header_nf, col[2];
+	const char *missing;
 
-	nf = csv_read_record(f, fields, 2, 1, &lines);
-	if (nf < 2 || strcmp(fields[0], "t_ms")) {
-		snprintf(err, errlen, "line 1: marks need a header \"t_ms,label\"");
+	header_nf = csv_read_record(f, fields, PLOT_MARK_FIELDS, 1, &lines);
+	if (header_nf < 2 || header_nf > PLOT_MARK_FIELDS ||
+	    csv_find_columns(fields, header_nf, names, 2, col, &missing)) {
+		snprintf(err, errlen, "line 1: marks need a header with columns t_ms and label");
 		return -1;
 	}
 	for (;;) {
 		int line = lines + 1;
 		char *end;
-		nf = csv_read_record(f, fields, 2, 1, &lines);
+		nf = csv_read_record(f, fields, PLOT_MARK_FIELDS, 1, &lines);
 		if (nf == 0)
 			return 0;
-		if (nf < 2) {
-			snprintf(err, errlen, "line %d: expected t_ms,label", line);
+		if (nf != header_nf) {
+			snprintf(err, errlen, "line %d: expected %d fields, as the header", line, header_nf);
 			return -1;
 		}
-		double t = strtod(fields[0], &end);
-		if (end == fields[0] || *end) {
-			snprintf(err, errlen, "line %d: bad t_ms \"%s\"", line, fields[0]);
+		const char *t_ms = fields[col[0]], *label = fields[col[1]];
+		double t = strtod(t_ms, &end);
+		if (end == t_ms || *end) {
+			snprintf(err, errlen, "line %d: bad t_ms \"%s\"", line, t_ms);
 			return -1;
 		}
 		void *m = realloc(d->marks, (d->nmarks + 1) * sizeof(*d->marks));
@@ -192,7 +197,7 @@ int plot_load_marks(FILE *f, struct plot_data *d, char *err, size_t errlen)
 		}
 		d->marks = m;
 		d->marks[d->nmarks].t_ms = t;
-		memcpy(d->marks[d->nmarks].label, fields[1], sizeof(d->marks[0].label));
+		memcpy(d->marks[d->nmarks].label, label, sizeof(d->marks[0].label));
 		d->marks[d->nmarks].label[sizeof(d->marks[0].label) - 1] = '\0';
 		d->nmarks++;
 	}

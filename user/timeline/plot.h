@@ -36,7 +36,7 @@ struct plot_data {
  * when the file holds both ISAs). Returns 0, or -1 with a reason in err. */
 int plot_load_csv(FILE *f, struct plot_data *d, char *err, size_t errlen);
 
-/* Reads marks: a CSV whose header starts with t_ms, label in the second column. */
+/* Reads marks: a CSV with the columns t_ms and label (found by header name). */
 int plot_load_marks(FILE *f, struct plot_data *d, char *err, size_t errlen);
 
 /* Keeps the top `keep` series and folds the rest into one named "other". */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "number.h"
 #include "reasons.h"
 
 void tl_table_init(struct tl_table *t, uint64_t bin_ns)
@@ -83,26 +84,74 @@ void tl_format_t_ms(uint64_t bin, uint64_t bin_ns, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, ns / 1000000, ns % 1000000);
 }
 
+const char *const tl_columns[TL_NCOLUMNS] = { "t_ms", "vcpu", "isa", "reason", "reason_name", "count", "time_ns" };
+
+const char *tl_csv_header(void)
+{
+	static char header[128];
+
+	if (!header[0])
+		for (int c = 0; c < TL_NCOLUMNS; c++)
+			snprintf(header + strlen(header), sizeof(header) - strlen(header), "%s%s", c ? "," : "",
+				 tl_columns[c]);
+	return header;
+}
+
+/* Column c of a record; cell = 0 for the row of a bin in which nothing exited. */
+static enum csv_value tl_value(int c, const struct tl_record *r, int cell, uint64_t bin_ns, char *buf, size_t len)
+{
+	switch (c) {
+	case TL_T_MS:
+		tl_format_t_ms(r->bin, bin_ns, buf, len);
+		return CSV_NUMBER;
+	case TL_VCPU:
+		snprintf(buf, len, "%" PRIu32, r->vcpu);
+		return cell ? CSV_NUMBER : CSV_EMPTY;
+	case TL_ISA:
+		snprintf(buf, len, "%s", exit_isa_text(r->isa));
+		return cell ? CSV_TEXT : CSV_EMPTY;
+	case TL_REASON:
+		snprintf(buf, len, "%" PRIu32, r->reason);
+		return cell ? CSV_NUMBER : CSV_EMPTY;
+	case TL_REASON_NAME:
+		exit_reason_format(r->isa, r->reason, buf, len);
+		return cell ? CSV_TEXT : CSV_EMPTY;
+	case TL_COUNT:
+		snprintf(buf, len, "%" PRIu64, r->count);
+		return CSV_NUMBER;
+	case TL_TIME_NS:
+		snprintf(buf, len, "%" PRIu64, r->time_ns);
+		return CSV_NUMBER;
+	}
+	return CSV_EMPTY;
+}
+
+static void tl_write_row(FILE *f, const struct tl_record *r, int cell, uint64_t bin_ns)
+{
+	char buf[48];
+
+	for (int c = 0; c < TL_NCOLUMNS; c++) {
+		if (c)
+			fputc(',', f);
+		csv_write_value(f, tl_value(c, r, cell, bin_ns, buf, sizeof(buf)), buf);
+	}
+	fputs("\r\n", f);
+}
+
 int tl_write_csv(FILE *f, struct tl_table *t)
 {
-	char t_ms[48], name[EXIT_REASON_NAME_MAX];
 	uint64_t next_bin = 0; /* first bin not yet written */
 
 	tl_table_merge(t);
-	fputs(TL_CSV_HEADER "\r\n", f);
+	csv_write_header(f, tl_columns, TL_NCOLUMNS);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct tl_record *r = &t->rows[i];
+
 		/* Bins with no exit at all between the previous row and this one. */
-		for (; next_bin < r->bin; next_bin++) {
-			tl_format_t_ms(next_bin, t->bin_ns, t_ms, sizeof(t_ms));
-			fprintf(f, "%s,,,,,0,0\r\n", t_ms);
-		}
+		for (; next_bin < r->bin; next_bin++)
+			tl_write_row(f, &(struct tl_record){ .bin = next_bin }, 0, t->bin_ns);
 		next_bin = r->bin + 1;
-		tl_format_t_ms(r->bin, t->bin_ns, t_ms, sizeof(t_ms));
-		exit_reason_format(r->isa, r->reason, name, sizeof(name));
-		fprintf(f, "%s,%" PRIu32 ",%s,%" PRIu32 ",", t_ms, r->vcpu, exit_isa_text(r->isa), r->reason);
-		csv_write_field(f, name);
-		fprintf(f, ",%" PRIu64 ",%" PRIu64 "\r\n", r->count, r->time_ns);
+		tl_write_row(f, r, 1, t->bin_ns);
 	}
 	if (fflush(f) || ferror(f)) {
 		if (!errno)
@@ -114,72 +163,70 @@ int tl_write_csv(FILE *f, struct tl_table *t)
 
 /* ---- reader ---- */
 
-#define TL_NFIELDS 7
+#define TL_MAX_FIELDS 32 /* columns a reader accepts: the known ones, in any order, and others */
 
 static int parse_u64(const char *s, uint64_t *v)
 {
-	char *end;
-	if (*s < '0' || *s > '9')
+	int64_t n;
+
+	if (number_parse_uint(s, INT64_MAX, &n))
 		return -1;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (errno || *end)
-		return -1;
-	*v = x;
+	*v = (uint64_t)n;
 	return 0;
 }
 
 int tl_read_csv(FILE *f, int (*row_cb)(const struct tl_csv_row *row, void *ctx), void *ctx,
 		char *err, size_t errlen)
 {
-	char fields[TL_NFIELDS][CSV_FIELD_MAX];
-	int lines = 0, nf, rc;
-	static const char *const names[TL_NFIELDS] = { "t_ms", "vcpu", "isa", "reason",
-						       "reason_name", "count", "time_ns" };
+	char fields[TL_MAX_FIELDS][CSV_FIELD_MAX];
+	int lines = 0, nf, header_nf, rc, col[TL_NCOLUMNS];
+	const char *missing;
 
-	nf = csv_read_record(f, fields, TL_NFIELDS, 0, &lines);
-	for (int i = 0; i < TL_NFIELDS; i++) {
-		if (nf != TL_NFIELDS || strcmp(fields[i], names[i])) {
-			snprintf(err, errlen, "line 1: header is not \"%s\"", TL_CSV_HEADER);
-			return -1;
-		}
+	header_nf = csv_read_record(f, fields, TL_MAX_FIELDS, 0, &lines);
+	if (header_nf > TL_MAX_FIELDS || csv_find_columns(fields, header_nf < 0 ? 0 : header_nf, tl_columns,
+							  TL_NCOLUMNS, col, &missing)) {
+		snprintf(err, errlen, "line 1: the header has no column \"%s\" (a timeline has %s)",
+			 header_nf > TL_MAX_FIELDS ? "..." : missing, tl_csv_header());
+		return -1;
 	}
 	for (;;) {
 		struct tl_csv_row row;
 		uint64_t v;
 		char *end;
 		int line = lines + 1; /* physical line the record starts on */
+		const char *t_ms = fields[col[TL_T_MS]], *vcpu = fields[col[TL_VCPU]],
+			   *reason = fields[col[TL_REASON]];
 
-		nf = csv_read_record(f, fields, TL_NFIELDS, 0, &lines);
+		nf = csv_read_record(f, fields, TL_MAX_FIELDS, 0, &lines);
 		if (nf == 0)
 			break;
 
 		memset(&row, 0, sizeof(row));
-		if (nf != TL_NFIELDS) {
-			snprintf(err, errlen, "line %d: expected %d fields", line, TL_NFIELDS);
+		if (nf != header_nf) {
+			snprintf(err, errlen, "line %d: expected %d fields", line, header_nf);
 			return -1;
 		}
-		row.t_ms = strtod(fields[0], &end);
-		if (end == fields[0] || *end || row.t_ms < 0) {
-			snprintf(err, errlen, "line %d: bad t_ms \"%s\"", line, fields[0]);
+		row.t_ms = strtod(t_ms, &end);
+		if (end == t_ms || *end || row.t_ms < 0) {
+			snprintf(err, errlen, "line %d: bad t_ms \"%s\"", line, t_ms);
 			return -1;
 		}
-		row.has_cell = fields[1][0] != '\0';
+		row.has_cell = vcpu[0] != '\0';
 		if (row.has_cell) {
-			if (parse_u64(fields[1], &v) || v > UINT32_MAX) {
-				snprintf(err, errlen, "line %d: bad vcpu \"%s\"", line, fields[1]);
+			if (parse_u64(vcpu, &v) || v > UINT32_MAX) {
+				snprintf(err, errlen, "line %d: bad vcpu \"%s\"", line, vcpu);
 				return -1;
 			}
 			row.vcpu = (uint32_t)v;
-			if (parse_u64(fields[3], &v) || v > UINT32_MAX) {
-				snprintf(err, errlen, "line %d: bad reason \"%s\"", line, fields[3]);
+			if (parse_u64(reason, &v) || v > UINT32_MAX) {
+				snprintf(err, errlen, "line %d: bad reason \"%s\"", line, reason);
 				return -1;
 			}
 			row.reason = (uint32_t)v;
-			memcpy(row.isa, fields[2], sizeof(row.isa));
-			memcpy(row.reason_name, fields[4], sizeof(row.reason_name));
+			memcpy(row.isa, fields[col[TL_ISA]], sizeof(row.isa));
+			memcpy(row.reason_name, fields[col[TL_REASON_NAME]], sizeof(row.reason_name));
 		}
-		if (parse_u64(fields[5], &row.count) || parse_u64(fields[6], &row.time_ns)) {
+		if (parse_u64(fields[col[TL_COUNT]], &row.count) || parse_u64(fields[col[TL_TIME_NS]], &row.time_ns)) {
 			snprintf(err, errlen, "line %d: bad count/time_ns", line);
 			return -1;
 		}

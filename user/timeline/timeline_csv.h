@@ -33,7 +33,13 @@
 
 #include "csv.h"
 
-#define TL_CSV_HEADER "t_ms,vcpu,isa,reason,reason_name,count,time_ns"
+/* The columns, written once: header, writer, reader and the check of docs/boot-analysis.md
+ * (tests/unit/test_schemas.c) use these names; readers find them by name. */
+enum tl_column { TL_T_MS, TL_VCPU, TL_ISA, TL_REASON, TL_REASON_NAME, TL_COUNT, TL_TIME_NS, TL_NCOLUMNS };
+extern const char *const tl_columns[TL_NCOLUMNS];
+
+/* The header line, without its line end: "t_ms,vcpu,...". */
+const char *tl_csv_header(void);
 
 struct tl_record {
 	uint64_t bin;     /* (exit time - first VM-entry) / bin_ns */
@@ -79,7 +85,8 @@ struct tl_csv_row {
 	uint64_t count, time_ns;
 };
 
-/* Reads a CSV written by tl_write_csv (LF or CRLF line ends, quoted fields).
+/* Reads a CSV written by tl_write_csv (LF or CRLF line ends, quoted fields; columns found by
+ * their header names, in any order, other columns ignored).
  * Calls row_cb for each data row; stops with its non-zero return. Returns 0 on success,
  * the callback's value, or -1 with a one-line reason in err (header mismatch, bad field:
  * "line N: ..."). */
