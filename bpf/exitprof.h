@@ -65,7 +65,7 @@ struct exit_val {
 	__u64 hist[EXITPROF_HIST_SLOTS]; /* of exit -> next entry, ns */
 };
 
-/* Timeline (issue 6): per VM, bin = (exit time - the VM's t0) / bin_ns, where t0 = the first
+/* Timeline: per VM, bin = (exit time - the VM's t0) / bin_ns, where t0 = the first
  * kvm_entry (or kvm_exit, if attached mid-run) seen for that tgid (vm_start map). */
 struct tl_key {
 	__u32 tgid;

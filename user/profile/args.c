@@ -55,7 +55,7 @@ static const struct argp_option options[] = {
 	{ "csv", OPT_CSV, "FILE", 0, "Also write CSV to FILE ('-' = stdout)", 0 },
 	{ "json", OPT_JSON, "FILE", 0, "Also write JSON lines to FILE ('-' = stdout)", 0 },
 	{ "timeline", OPT_TIMELINE, "FILE", 0, "With --vm: also write the VM's exits in time bins as CSV "
-	  "(t_ms,vcpu,isa,reason,reason_name,count,time_ns; docs/boot-analysis.md). For a boot: exitprof record", 0 },
+	  "(columns: docs/boot-analysis.md). For a boot: exitprof record", 0 },
 	{ "bin", OPT_BIN, "MS", 0, "Bin width of --timeline in milliseconds (default 10)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's messages (e.g. the verifier log)", 0 },
 	{ "bpf-stats", OPT_BPF_STATS, NULL, 0,

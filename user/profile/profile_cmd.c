@@ -30,11 +30,6 @@
 #define ERR_MAX 512
 #define VM_POLL_MS 200 /* how often a --vm target is checked for having exited */
 
-static void die_line(const char *msg)
-{
-	fprintf(stderr, "exitprof: %s\n", msg);
-}
-
 /* Outputs of one run. The table goes to stderr when CSV or JSON took stdout. */
 struct outputs {
 	FILE *table;
@@ -88,7 +83,7 @@ static int close_outputs(struct outputs *o)
 static int emit(struct outputs *o, const struct args *a, const struct exit_table *t, const struct report *r)
 {
 	if (report_table(o->table, t, r, a->per_vcpu, a->sort)) {
-		die_line("out of memory while formatting the table");
+		cli_error("exitprof", "out of memory while formatting the table");
 		return -1;
 	}
 	if (o->csv && report_csv_rows(o->csv, t, r)) {
@@ -179,11 +174,11 @@ int profile_main(int argc, char **argv)
 	int sfd, rc = CLI_FAILED;
 
 	if (args_parse(argc, argv, &a, err, sizeof(err), false)) {
-		die_line(err);
+		cli_error("exitprof", "%s", err);
 		return CLI_USAGE;
 	}
 	if (preflight(&a, &tp, err, sizeof(err))) {
-		die_line(err);
+		cli_error("exitprof", "%s", err);
 		return CLI_FAILED;
 	}
 	if (!tp.userspace_exit || !tp.vcpu_wakeup)
@@ -195,7 +190,7 @@ int profile_main(int argc, char **argv)
 		return CLI_FAILED;
 	}
 	if (open_outputs(&out, &a, err, sizeof(err))) {
-		die_line(err);
+		cli_error("exitprof", "%s", err);
 		close_outputs(&out);
 		return CLI_FAILED;
 	}
@@ -210,7 +205,7 @@ int profile_main(int argc, char **argv)
 		.bin_ns = a.bin_ns,
 	};
 	if (session_open(&s, &cfg, err, sizeof(err))) {
-		die_line(err);
+		cli_error("exitprof", "%s", err);
 		close_outputs(&out);
 		return CLI_FAILED;
 	}

@@ -16,7 +16,7 @@ struct session_cfg {
 	uint32_t tgid;		  /* 0 = every VM */
 	uint32_t vcpu;		  /* EXITPROF_VCPU_ANY = every vCPU */
 	struct tp_avail tp;	  /* optional tracepoints present (from preflight) */
-	bool timeline;		  /* fill the timeline map (issue 6) */
+	bool timeline;		  /* fill the timeline map */
 	uint64_t bin_ns;	  /* timeline bin width; 0 = default */
 	uint32_t timeline_keys;	  /* timeline map size; 0 = default */
 	bool verbose;		  /* libbpf messages to stderr */

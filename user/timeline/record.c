@@ -49,7 +49,7 @@ static const char record_doc[] =
 	"bins every VM exit of that process by time since the VM's first VM-entry (per vCPU and "
 	"exit reason: count and exit->entry time). Stops when the VMM exits, at --duration (the VMM "
 	"then gets SIGTERM, and SIGKILL 5 s later) or on Ctrl-C, and writes the timeline as CSV "
-	"(columns t_ms,vcpu,isa,reason,reason_name,count,time_ns; see docs/boot-analysis.md) and the "
+	"(columns: docs/boot-analysis.md) and the "
 	"usual summary table on stderr. The command must be the VMM itself or exec() it (a wrapper "
 	"script ends in `exec qemu-system-x86_64 ...`): only the started process is profiled. Needs "
 	"root (or CAP_BPF + CAP_PERFMON).\n\n"

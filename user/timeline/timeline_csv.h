@@ -5,19 +5,8 @@
  * them over per CPU and unordered; this file merges them, sorts them, and
  * writes/reads the CSV that `exitprof record` produces and `exitprof plot` consumes.
  *
- * CSV schema (stable; docs/boot-analysis.md documents it for users), RFC 4180 (CRLF line
- * ends, header line, a field quoted only if it holds a comma, quote, CR or LF):
- *
- *   t_ms,vcpu,isa,reason,reason_name,count,time_ns
- *
- *   t_ms         start of the bin, in ms since the VM's first VM-entry (bin * bin width);
- *                an integer when the bin width is a whole number of ms, else 6 decimals
- *   vcpu         vcpu_id from the kvm_exit tracepoint
- *   isa          SVM or VMX (the tracepoint's isa field), "unknown" if the kernel lacks it
- *   reason       exit code as a decimal integer (VMX basic exit reason, SVM exit code)
- *   reason_name  exit_reason_format(): e.g. npf, io, UNKNOWN(0x1234)
- *   count        exits of that reason that began in the bin (> 0 on a data row)
- *   time_ns      their summed exit->next-entry time in ns (attributed to the bin of the exit)
+ * The CSV: RFC 4180 (common/csv.h), the columns of tl_columns[] below; what each one means is
+ * in docs/boot-analysis.md, which test_schemas keeps equal to tl_columns[].
  *
  * Rows are sorted by t_ms, vcpu, isa, reason. Only cells with exits get a row, EXCEPT that
  * every bin from 0 to the last one appears at least once: a bin in which no vCPU exited
