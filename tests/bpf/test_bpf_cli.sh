@@ -89,6 +89,26 @@ else
 fi
 wait $hpid 2>/dev/null
 
+# 6. A VMM whose main thread ends while another thread goes on (pthread_exit) is profiled until
+#    its last thread ends (3 s here), not stopped when its leader becomes a zombie.
+"$holder" 3 leader-exit >"$tmp/holder2" &
+hpid=$!
+for _ in $(seq 1 300); do grep -q ready "$tmp/holder2" 2>/dev/null && break; sleep 0.1; done
+if grep -q ready "$tmp/holder2"; then
+	sleep 0.3 # the leader has ended
+	t0=$(date +%s.%N)
+	"$exe" --vm $hpid --duration 30 >"$tmp/vm2.out" 2>"$tmp/vm2.err"
+	rc=$?
+	took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	[ "$rc" = 0 ] || fail "leader-exit VMM -> status $rc: $(cat "$tmp/vm2.err")"
+	grep -q "VM pid $hpid exited after" "$tmp/vm2.err" || fail "leader-exit VMM: no 'exited' line: $(cat "$tmp/vm2.err")"
+	awk -v t="$took" 'BEGIN { exit !(t >= 2.0) }' || fail "leader-exit VMM: stopped after $took s, its thread lived 3 s"
+	echo "ok: VMM with an ended main thread profiled until its last thread ended (${took} s)"
+else
+	echo "note: kvm_holder could not create a VM; leader-exit case not run"
+fi
+wait $hpid 2>/dev/null
+
 [ "$(progs)" = "$before" ] || fail "BPF programs before: $before, after: $(progs)"
 echo "$fails failure(s)"
 [ "$fails" = 0 ]
