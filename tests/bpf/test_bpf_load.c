@@ -1,6 +1,7 @@
 /* The BPF object loads into this kernel and attaches to the real kvm tracepoints, in every
  * configuration exitprof uses (all VMs, one VM, one vCPU, timeline on), and its maps read back
- * empty-but-valid. Needs root, tracefs and BTF: exits 77 (skip) without them.
+ * empty-but-valid. Needs root, KVM and BTF: exits 77 (skip) without them; tracefs is mounted
+ * when missing, as exitprof does.
  * This host never fires kvm_exit (PVM), so this proves load + attach, not counting. */
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,13 @@ int main(void)
 	if (geteuid() != 0) {
 		fprintf(stderr, "SKIP: needs root\n");
 		return TEST_SKIP;
+	}
+	/* As root, tracefs is exitprof's to provide (it mounts it when missing): a failure here is a
+	 * failure, not a missing prerequisite. KVM not loaded or no BTF are the host's. */
+	char dir[128];
+	if (preflight_tracefs_dir(dir, sizeof(dir), err, sizeof(err))) {
+		CHECK(0, "tracefs: %s", err);
+		return test_result("test_bpf_load");
 	}
 	if (preflight_tracepoints(&tp, err, sizeof(err)) || preflight_btf(err, sizeof(err))) {
 		fprintf(stderr, "SKIP: %s\n", err);

@@ -18,7 +18,7 @@ static const char doc[] =
 	"\n"
 	"Counts every kvm:kvm_exit and times it to the next kvm:kvm_entry of the same vCPU, in the "
 	"kernel (BPF, per-CPU maps, no per-event buffer), and splits that time into kernel, user "
-	"space (the VMM) and halted. Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and tracefs.\n"
+	"space (the VMM) and halted. Needs root (or CAP_BPF + CAP_PERFMON), kernel BTF and tracefs (mounted if missing).\n"
 	"\n"
 	"EXAMPLES:\n"
 	"  exitprof --vm 1234               # VM 1234 until Ctrl-C, then the table\n"

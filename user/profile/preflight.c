@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,13 +38,40 @@ int preflight_privileges(char *err, size_t errlen)
 	return -1;
 }
 
-void preflight_tracefs_dir(char *dir, size_t len)
+#define TRACEFS_DEBUGFS "/sys/kernel/debug/tracing"
+#define TRACEFS_MOUNTPOINT "/sys/kernel/tracing"
+
+static int has_events(const char *dir)
 {
-	/* Same rule as libbpf 1.x (tracefs_path()), so we check what it will open. */
-	if (access("/sys/kernel/debug/tracing", F_OK) == 0)
-		snprintf(dir, len, "/sys/kernel/debug/tracing");
-	else
-		snprintf(dir, len, "/sys/kernel/tracing");
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/events", dir);
+	return access(path, F_OK) == 0;
+}
+
+int preflight_tracefs_dir(char *dir, size_t len, char *err, size_t errlen)
+{
+	/* Same rule as libbpf 1.x (tracefs_path()), so we check what it will open: the debugfs path
+	 * whenever it exists (debugfs mounted: tracefs is automounted there), else the tracefs one. */
+	if (access(TRACEFS_DEBUGFS, F_OK) == 0) {
+		snprintf(dir, len, "%s", TRACEFS_DEBUGFS);
+		if (has_events(dir))
+			return 0;
+		snprintf(err, errlen, "%s has no events/ (debugfs mounted, tracefs not): mount -t tracefs nodev %s", dir,
+			 dir);
+		return -1;
+	}
+	snprintf(dir, len, "%s", TRACEFS_MOUNTPOINT);
+	if (has_events(dir))
+		return 0;
+	/* A fresh host often has tracefs unmounted; perf mounts it in that case, and so do we. */
+	if (mount("nodev", TRACEFS_MOUNTPOINT, "tracefs", 0, NULL) == 0 && has_events(dir)) {
+		fprintf(stderr, "exitprof: tracefs was not mounted: mounted it at %s\n", TRACEFS_MOUNTPOINT);
+		return 0;
+	}
+	snprintf(err, errlen, "tracefs is not mounted and mounting it at %s failed (%s): as root, mount -t tracefs nodev %s",
+		 TRACEFS_MOUNTPOINT, strerror(errno), TRACEFS_MOUNTPOINT);
+	return -1;
 }
 
 static int event_exists(const char *dir, const char *name)
@@ -56,14 +84,10 @@ static int event_exists(const char *dir, const char *name)
 
 int preflight_tracepoints(struct tp_avail *avail, char *err, size_t errlen)
 {
-	char dir[128], path[192];
+	char dir[128];
 
-	preflight_tracefs_dir(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/events", dir);
-	if (access(path, F_OK) != 0) {
-		snprintf(err, errlen, "tracefs is not mounted (no %s): mount -t tracefs nodev /sys/kernel/tracing", path);
+	if (preflight_tracefs_dir(dir, sizeof(dir), err, errlen))
 		return -1;
-	}
 	if (!event_exists(dir, "kvm_exit") || !event_exists(dir, "kvm_entry")) {
 		snprintf(err, errlen,
 			 "no kvm:kvm_exit/kvm:kvm_entry tracepoints in %s/events/kvm: load KVM (modprobe kvm_intel or kvm_amd)", dir);

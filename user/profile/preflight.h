@@ -10,15 +10,17 @@
 int preflight_privileges(char *err, size_t errlen);
 
 /* The tracefs directory libbpf will use (it prefers /sys/kernel/debug/tracing when that exists,
- * else /sys/kernel/tracing), into dir. */
-void preflight_tracefs_dir(char *dir, size_t len);
+ * else /sys/kernel/tracing), into dir. When neither is mounted, mounts tracefs at
+ * /sys/kernel/tracing (root) and says so on stderr; -1 with a cause-and-fix line if that fails. */
+int preflight_tracefs_dir(char *dir, size_t len, char *err, size_t errlen);
 
 struct tp_avail {
 	bool userspace_exit; /* kvm:kvm_userspace_exit: user-space time */
 	bool vcpu_wakeup;    /* kvm:kvm_vcpu_wakeup: halted time */
 };
 
-/* kvm:kvm_exit and kvm:kvm_entry must exist; reports which optional ones do. */
+/* tracefs (mounted if need be), kvm:kvm_exit and kvm:kvm_entry must exist; reports which
+ * optional ones do. */
 int preflight_tracepoints(struct tp_avail *avail, char *err, size_t errlen);
 
 /* Kernel BTF (/sys/kernel/btf/vmlinux), needed for CO-RE and task storage. */

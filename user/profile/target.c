@@ -8,19 +8,18 @@
 #include <unistd.h>
 #include "target.h"
 
-int target_is_kvm(int pid)
+/* 1 if the fd directory at path holds a KVM VM fd, 0 if not, -1 (errno) if unreadable. */
+static int fd_dir_has_vm(const char *path)
 {
-	char path[64], link[256];
+	char link[256];
 	struct dirent *de;
-	DIR *d;
+	DIR *d = opendir(path);
 	int found = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	d = opendir(path);
 	if (!d)
 		return -1;
 	while (!found && (de = readdir(d))) {
-		char fdpath[sizeof(path) + sizeof(de->d_name) + 2];
+		char fdpath[256 + sizeof(de->d_name) + 2];
 		ssize_t n;
 
 		if (de->d_name[0] == '.')
@@ -34,6 +33,36 @@ int target_is_kvm(int pid)
 	}
 	closedir(d);
 	return found;
+}
+
+int target_is_kvm(int pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	r = fd_dir_has_vm(path);
+	if (r != 0)
+		return r;
+	/* A leader thread that has ended (pthread_exit) shows an empty fd directory while the
+	 * other threads still share the process's files: look through them too. */
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (r != 1 && (de = readdir(d))) {
+		char tpath[sizeof(path) + sizeof(de->d_name) + 8];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(tpath, sizeof(tpath), "%s/%s/fd", path, de->d_name);
+		if (fd_dir_has_vm(tpath) == 1)
+			r = 1;
+	}
+	closedir(d);
+	return r;
 }
 
 int target_tgid(int pid)
@@ -104,22 +133,45 @@ void target_comm(int pid, char *buf, size_t len)
 		fclose(f);
 }
 
-int target_alive(int pid)
+/* The state letter of /proc/.../stat at path ('?' if unreadable). */
+static char stat_state(const char *path)
 {
-	char path[64], buf[512], *p;
+	char buf[512], *p;
 	size_t n;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	/* A zombie (exited, not yet reaped by its parent) is gone for our purpose. */
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
 	if (!f)
-		return 0;
+		return '?';
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	if (!p || p[1] != ' ')
-		return 1;
-	return p[2] != 'Z' && p[2] != 'X';
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+int target_alive(int pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int alive = 0;
+
+	/* The VM lives as long as any thread of its process does: a VMM may end its main thread
+	 * (pthread_exit) while its vCPU threads go on, and the leader then shows 'Z'. A zombie
+	 * process (exited, not yet reaped) is gone for our purpose. */
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (!alive && (de = readdir(d))) {
+		char tpath[sizeof(path) + sizeof(de->d_name) + 8], st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(tpath, sizeof(tpath), "%s/%s/stat", path, de->d_name);
+		st = stat_state(tpath);
+		alive = st != 'Z' && st != 'X' && st != '?';
+	}
+	closedir(d);
+	return alive;
 }
