@@ -28,9 +28,16 @@ void cli_error(const char *prog, const char *fmt, ...) __attribute__((format(pri
 void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+/* The first argument of argv[1..argc-1] (up to a "--") that is no option of argp, or NULL.
+ * argp's own message for it would take two lines; callers give the one error line instead.
+ * Matches as argp does: long options exactly or by a unique prefix (also --help, --usage,
+ * --version), short options in clusters, and an option's argument is skipped. */
+const char *cli_unknown_option(const struct argp *argp, int argc, char **argv);
+
 /*
  * argp_parse() for "exitprof NAME ...": argv[0] is the subcommand's own word, errors read
- * "exitprof NAME: ...", and a bad command line exits CLI_USAGE, as for exitprof itself.
+ * "exitprof NAME: ...", and a bad command line exits CLI_USAGE, as for exitprof itself (an
+ * unknown option with the one error line).
  * argv is parsed in place (argv[0] is replaced) and must outlive what was parsed into input.
  * Returns 0, or CLI_USAGE when argp returned an error.
  */

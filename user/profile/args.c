@@ -192,6 +192,7 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen, 
 {
 	struct parse_state ps = { a, err, errlen };
 	int flags = no_exit ? (ARGP_NO_EXIT | ARGP_NO_ERRS) : 0;
+	const char *unknown;
 	error_t e;
 
 	memset(a, 0, sizeof(*a));
@@ -199,6 +200,11 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t errlen, 
 	a->sort = SORT_COUNT;
 	err[0] = '\0';
 	argp_err_exit_status = CLI_USAGE;
+	unknown = cli_unknown_option(&argp, argc, argv);
+	if (unknown) {
+		snprintf(err, errlen, "'%s' is not an option: see exitprof --help", unknown);
+		return CLI_USAGE;
+	}
 	e = argp_parse(&argp, argc, argv, flags, NULL, &ps);
 	if (e) {
 		if (!err[0])
