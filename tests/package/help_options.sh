@@ -23,3 +23,10 @@ subcommands() {
 		fi
 	done
 }
+
+# page_subcommands PAGE: the subcommands that the SYNOPSIS of the scdoc PAGE names
+# ("*exitprof WORD*" lines), the candidates to ask the binary about besides those of --help.
+page_subcommands() {
+	awk '/^# / { on = ($0 == "# SYNOPSIS") } on' "$1" |
+		grep -oE '^\*exitprof [a-z][a-z-]*\*' | tr -d '*' | sed 's/^exitprof //'
+}

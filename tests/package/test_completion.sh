@@ -2,9 +2,10 @@
 # The bash completion of exitprof, run the way bash runs it (COMP_WORDS, COMP_CWORD, _exitprof):
 # the options and subcommands it offers are exactly those --help shows, and --vm offers the pids
 # of KVM processes (a real one made by kvm_holder) and not others.
-# Usage: test_completion.sh EXITPROF COMPLETION_FILE KVM_HOLDER
+# Usage: test_completion.sh EXITPROF COMPLETION_FILE KVM_HOLDER MAN_PAGE_SOURCE
+# (the page's SYNOPSIS names subcommands to look for besides those of --help)
 set -u
-exe=$1 comp=$2 holder=$3
+exe=$1 comp=$2 holder=$3 page=$4
 fails=0
 . "$(dirname "$0")/help_options.sh"
 tmp=$(mktemp -d)
@@ -24,13 +25,14 @@ complete() {
 		 printf "%s\n" "${COMPREPLY[@]}"' _ "$comp" "$@" | sed '/^$/d' | sort -u
 }
 
-# same WHAT GOT WANT: the two lists are equal.
+# same WHAT GOT WANT [SOURCE]: the two lists are equal (WANT comes from SOURCE, default --help).
 same() {
+	local from=${4:---help}
 	if [ "$2" = "$3" ]; then
 		echo "ok: $1:" $2
 	else
-		echo "FAIL: $1: offered but not in --help:" $(comm -23 <(echo "$2") <(echo "$3"))
-		echo "      in --help but not offered:" $(comm -13 <(echo "$2") <(echo "$3"))
+		echo "FAIL: $1: offered but not in $from:" $(comm -23 <(echo "$2") <(echo "$3"))
+		echo "      in $from but not offered:" $(comm -13 <(echo "$2") <(echo "$3"))
 		fails=$((fails + 1))
 	fi
 }
@@ -46,8 +48,8 @@ long() { help_options | grep -- '^--'; }
 
 same "exitprof --<TAB>" "$(complete exitprof --)" "$("$exe" --help | long)"
 same "exitprof --v<TAB>" "$(complete exitprof --v)" "$("$exe" --help | long | grep '^--v')"
-subs=$(subcommands "$exe")
-same "exitprof <TAB> (subcommands)" "$(complete exitprof '')" "$subs"
+subs=$(subcommands "$exe" $(page_subcommands "$page"))
+same "exitprof <TAB> (subcommands)" "$(complete exitprof '')" "$subs" "the subcommands exitprof has"
 for sub in $subs; do
 	same "exitprof $sub --<TAB>" "$(complete exitprof "$sub" --)" "$("$exe" "$sub" --help | long)"
 done

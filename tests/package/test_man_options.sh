@@ -41,9 +41,7 @@ trap 'rm -rf "$tmp"' EXIT
 check exitprof "$man/exitprof.8.scd" OPTIONS "$tmp/help"
 
 # Subcommands named in --help or in the page's SYNOPSIS.
-synopsis=$(awk '/^# / { on = ($0 == "# SYNOPSIS") } on' "$man/exitprof.8.scd" |
-	grep -oE '^\*exitprof [a-z][a-z-]*\*' | tr -d '*' | sed 's/^exitprof //')
-subs=$(subcommands "$exe" $synopsis)
+subs=$(subcommands "$exe" $(page_subcommands "$man/exitprof.8.scd"))
 [ -n "$subs" ] || { echo "FAIL: no subcommand found (exitprof --help names record and plot)"; fails=$((fails + 1)); }
 for sub in $subs; do
 	section=$(echo "$sub" | tr a-z A-Z)
