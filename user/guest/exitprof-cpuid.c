@@ -42,7 +42,7 @@ static const char usage_text[] =
 	"                 EPT_VIOLATION); repeatable; shown even when its count is 0\n"
 	"  --all          also rows with zero count and reasons KVM does not handle\n"
 	"  --csv          CSV on stdout: reason,name,status,count,cycles\n"
-	"  --list-reasons the exit-reason table exitprof uses, as CSV isa,reason,name\n"
+	"  --list-reasons  the exit-reason table exitprof uses, as CSV isa,reason,name\n"
 	"                 (both ISAs unless --isa; no CPUID executed): for scripts\n"
 	"  -h, --help     this text\n"
 	"\n"
