@@ -109,6 +109,30 @@ else
 fi
 wait $hpid 2>/dev/null
 
+# 7. Outputs that fail. A full --json file: one line, the run goes on, the table still has
+#    the total, status 1. A full stdout: the table goes to stderr instead, status 1.
+"$exe" --all --interval 0.3 --duration 1 --json /dev/full >"$tmp/full.out" 2>"$tmp/full.err"
+rc=$?
+[ "$rc" = 1 ] || fail "--json /dev/full -> status $rc"
+[ "$(grep -c 'cannot write --json /dev/full (No space left on device)' "$tmp/full.err")" = 1 ] ||
+	fail "--json /dev/full: want one error line: $(cat "$tmp/full.err")"
+grep -q '=== exitprof total' "$tmp/full.out" || fail "--json /dev/full: the total table was lost"
+"$exe" --all --duration 1 >/dev/full 2>"$tmp/full2.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q 'cannot write the table (No space left on device)' "$tmp/full2.err" &&
+	grep -q '=== exitprof total' "$tmp/full2.err" || fail "stdout /dev/full -> $rc: $(cat "$tmp/full2.err")"
+echo "ok: a full output file or stdout -> one line, the counts still shown, status 1"
+
+# 8. --interval piped into a reader that quits: a clean, quiet end (status 0) at the next write.
+t0=$(date +%s)
+"$exe" --all --interval 0.2 --duration 30 2>"$tmp/pipe.err" | head -n 1 >/dev/null
+st=("${PIPESTATUS[@]}")
+took=$(($(date +%s) - t0))
+[ "${st[0]}" = 0 ] || fail "reader quit -> status ${st[0]}: $(cat "$tmp/pipe.err")"
+grep -v 'profiling every VM' "$tmp/pipe.err" | grep -q . && fail "reader quit: stderr: $(cat "$tmp/pipe.err")"
+[ "$took" -lt 20 ] || fail "reader quit: ran on for $took s"
+echo "ok: reader quits -> status ${st[0]} after ${took} s, quietly"
+
 [ "$(progs)" = "$before" ] || fail "BPF programs before: $before, after: $(progs)"
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

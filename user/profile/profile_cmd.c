@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,16 @@
 #define ERR_MAX 512
 #define VM_POLL_MS 200 /* how often a --vm target is checked for having exited */
 
-/* Outputs of one run. The table goes to stderr when CSV or JSON took stdout. */
+/* Outputs of one run. The table goes to stderr when CSV or JSON took stdout. An output that
+ * fails is closed and dropped: the run goes on writing the others, so what was collected still
+ * reaches the table (or the files) and the exit status says something was lost. */
 struct outputs {
 	FILE *table;
 	FILE *csv;
 	FILE *json;
 	const char *csv_path, *json_path;
+	bool reader_gone; /* the table's reader closed its end (e.g. `| head`): end the run quietly */
+	bool failed;	  /* an output could not be written (error line given) */
 };
 
 /* Opens one machine-readable output; "-" is stdout, and then the table moves to stderr. */
@@ -62,10 +67,22 @@ static int open_outputs(struct outputs *o, const struct args *a, char *err, size
 	if (open_one(o, "--csv", a->csv, &o->csv, err, errlen) || open_one(o, "--json", a->json, &o->json, err, errlen))
 		return -1;
 	if (o->csv && report_csv_header(o->csv)) {
-		snprintf(err, errlen, "cannot write --csv %s (%s)", a->csv, strerror(errno));
+		snprintf(err, errlen, "cannot write --csv %s (%s): free space or choose another path", a->csv,
+			 strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* Drops a machine-readable output after a write error (one line; stdout is not closed). */
+static void drop_output(struct outputs *o, FILE **f, const char *opt, const char *path)
+{
+	cli_error("exitprof", "cannot write %s %s (%s): free space or choose another path; the table still has the counts",
+		  opt, path, strerror(errno));
+	if (*f != stdout)
+		fclose(*f);
+	*f = NULL;
+	o->failed = true;
 }
 
 static int close_outputs(struct outputs *o)
@@ -79,22 +96,30 @@ static int close_outputs(struct outputs *o)
 	return bad ? -1 : 0;
 }
 
-/* Writes one report everywhere. Returns 0, or -1 after a one-line error if a file failed. */
-static int emit(struct outputs *o, const struct args *a, const struct exit_table *t, const struct report *r)
+/* Writes one report to every output still open. A table whose reader went away (EPIPE) is
+ * dropped silently; a table that cannot be written otherwise is an error, after which the
+ * report goes to stderr so that nothing collected is lost. */
+static void emit(struct outputs *o, const struct args *a, const struct exit_table *t, const struct report *r)
 {
-	if (report_table(o->table, t, r, a->per_vcpu, a->sort)) {
-		cli_error("exitprof", "out of memory while formatting the table");
-		return -1;
+	if (o->table && report_table(o->table, t, r, a->per_vcpu, a->sort)) {
+		if (errno == EPIPE) {
+			o->reader_gone = true;
+			o->table = NULL;
+		} else if (errno == ENOMEM) {
+			cli_error("exitprof", "out of memory while formatting the table: free memory or use --all less widely");
+			o->failed = true;
+		} else if (o->table != stderr) {
+			cli_error("exitprof", "cannot write the table (%s): free space or redirect stdout; it goes to stderr now",
+				  strerror(errno));
+			o->failed = true;
+			o->table = stderr;
+			report_table(o->table, t, r, a->per_vcpu, a->sort);
+		}
 	}
-	if (o->csv && report_csv_rows(o->csv, t, r)) {
-		fprintf(stderr, "exitprof: cannot write --csv %s (%s): check the disk\n", o->csv_path, strerror(errno));
-		return -1;
-	}
-	if (o->json && report_json(o->json, t, r)) {
-		fprintf(stderr, "exitprof: cannot write --json %s (%s): check the disk\n", o->json_path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (o->csv && report_csv_rows(o->csv, t, r))
+		drop_output(o, &o->csv, "--csv", o->csv_path);
+	if (o->json && report_json(o->json, t, r))
+		drop_output(o, &o->json, "--json", o->json_path);
 }
 
 /* Everything that can be checked without privileges or BPF, then privileges and the kernel. */
@@ -159,7 +184,7 @@ static void print_prog_costs(const struct session *s)
 			(unsigned long long)c[i].recursion_misses);
 }
 
-enum stop_reason { STOP_DURATION, STOP_SIGNAL, STOP_VM_EXIT, STOP_ERROR };
+enum stop_reason { STOP_DURATION, STOP_SIGNAL, STOP_VM_EXIT, STOP_READER_GONE, STOP_ERROR };
 
 int profile_main(int argc, char **argv)
 {
@@ -247,13 +272,15 @@ int profile_main(int argc, char **argv)
 				break;
 			}
 			remember_vms(&cur);
-			n = emit(&out, &a, &delta, &r);
+			emit(&out, &a, &delta, &r);
 			exit_table_free(&delta);
 			exit_table_free(&prev);
 			prev = cur;
 			t_prev = t;
-			if (n)
+			if (out.reader_gone) {
+				why = STOP_READER_GONE;
 				break;
+			}
 			while (next_tick <= t)
 				next_tick += a.interval_s;
 		}
@@ -295,17 +322,17 @@ int profile_main(int argc, char **argv)
 				struct report r = { "interval", t - t_start, t - t_prev, vm_name };
 
 				if (exit_table_delta(&delta, &cur, &prev) == 0) {
-					bad |= emit(&out, &a, &delta, &r);
+					emit(&out, &a, &delta, &r);
 					exit_table_free(&delta);
 				}
 			}
-			bad |= emit(&out, &a, &cur, &total);
+			emit(&out, &a, &cur, &total);
 			exit_table_free(&cur);
 			uint64_t t0;
 			if (a.timeline && timeline_save(&s, (uint32_t)a.vm_pid,
 								a.bin_ns ? a.bin_ns : EXITPROF_DEFAULT_BIN_NS, a.timeline, &t0))
 				bad = 1;
-			rc = bad ? CLI_FAILED : CLI_OK;
+			rc = bad || out.failed ? CLI_FAILED : CLI_OK;
 		}
 	}
 	exit_table_free(&prev);

@@ -1,4 +1,5 @@
 /* The human-readable table: one block per VM (or per vCPU), rows sorted, time split columns. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hist.h"
@@ -71,8 +72,10 @@ int report_table(FILE *f, const struct exit_table *t, const struct report *r, bo
 	struct exit_table g;
 	int err = per_vcpu ? exit_table_copy(&g, t) : exit_table_group_vcpus(&g, t);
 
-	if (err)
+	if (err) {
+		errno = ENOMEM;
 		return -1;
+	}
 	exit_table_sort(&g, sort);
 	fprintf(f, "\n=== exitprof %s: %.2f s%s ===\n", r->kind, r->time_s,
 		!strcmp(r->kind, "interval") ? " since start" : " profiled");
@@ -90,5 +93,5 @@ int report_table(FILE *f, const struct exit_table *t, const struct report *r, bo
 	}
 	print_drops(f, g.stats);
 	exit_table_free(&g);
-	return fflush(f) == 0 ? 0 : -1;
+	return fflush(f) == 0 && !ferror(f) ? 0 : -1; /* errno: the failed write's */
 }
