@@ -3,6 +3,8 @@
  * every kind of damage), and, where /dev/kvm works, the live reader on this process's own vCPU
  * after a micro-guest's exits. Usage: test_kvm_stats REAL_6.18.bin */
 #include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,14 +123,29 @@ static void real_layout(const char *path)
 		CHECK(v.present[i] && v.v[i] == 0, "6.18 has %s, zero on a fresh vCPU", kvm_stat_names[i]);
 }
 
+/* Our own vCPU's binary stats (KVM allows KVM_GET_STATS_FD only to the VM's creator). */
+static int own_stats(struct microvm *vm, struct kvm_stat_values *out, char *err)
+{
+	int fd = ioctl(vm->vcpu[0].fd, KVM_GET_STATS_FD, NULL), rc;
+
+	if (fd < 0) {
+		snprintf(err, 256, "KVM_GET_STATS_FD: %s", strerror(errno));
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	rc = kvm_stats_read_fd(fd, out, err, 256);
+	close(fd);
+	return rc;
+}
+
 /* A real-mode guest: 10 OUTs to port 0xe9, then HLT (both come back to user space). */
 static void live(void)
 {
 	struct microvm vm;
 	struct microvm_code c = { 0 };
 	struct kvm_stat_values before, after;
-	char err[256];
-	int n, r;
+	char err[256] = "";
+	int r;
 	size_t loop;
 
 	if (microvm_create(&vm, 0, 1)) {
@@ -142,10 +159,10 @@ static void live(void)
 	mvc_hlt(&c);
 	CHECK(microvm_load(&vm, 0x1000, c.buf, c.len) == 0 &&
 		      microvm_vcpu_start(&vm, 0, MICROVM_REAL, 0x1000, 0) == 0, "guest set up: %s", vm.err);
-	CHECK(kvm_stats_of_vm(getpid(), &before, &n, err, sizeof(err)) == 0 && n == 1, "read own vCPU: %s", err);
+	CHECK(own_stats(&vm, &before, err) == 0, "read own vCPU: %s", err);
 	r = microvm_run_until_not_io(&vm, 0, 0xe9);
 	CHECK(r == KVM_EXIT_HLT, "guest ended with %s", microvm_exit_name((uint32_t)r));
-	CHECK(kvm_stats_of_vm(getpid(), &after, &n, err, sizeof(err)) == 0 && n == 1, "read again: %s", err);
+	CHECK(own_stats(&vm, &after, err) == 0, "read again: %s", err);
 	uint64_t exits = after.v[KVM_STAT_EXITS] - before.v[KVM_STAT_EXITS];
 	uint64_t halts = after.v[KVM_STAT_HALT_EXITS] - before.v[KVM_STAT_HALT_EXITS];
 	uint64_t io = after.v[KVM_STAT_IO_EXITS] - before.v[KVM_STAT_IO_EXITS];
@@ -156,9 +173,61 @@ static void live(void)
 	CHECK(io <= exits, "io_exits grew by %llu of %llu exits", (unsigned long long)io, (unsigned long long)exits);
 	printf("live: exits +%llu, halt_exits +%llu, io_exits +%llu\n", (unsigned long long)exits,
 	       (unsigned long long)halts, (unsigned long long)io);
-	CHECK(kvm_stats_of_vm(1, &after, &n, err, sizeof(err)) == -1 && strstr(err, "pid 1"), "pid 1 has no vCPUs: %s",
-	      err);
 	microvm_destroy(&vm);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* debugfs's layout: one decimal file per statistic, per VM directory (vcpuN subdirectories). */
+static void debugfs_dirs(void)
+{
+	char base[] = "/tmp/test_kvm_stats.XXXXXX", a[64], b[64], v[80], err[256];
+	struct kvm_stats_vm vm;
+	struct kvm_stat_values out;
+
+	CHECK(mkdtemp(base) != NULL, "temp dir");
+	snprintf(a, sizeof(a), "%s/100-4", base);
+	snprintf(b, sizeof(b), "%s/100-9", base);
+	mkdir(a, 0700);
+	mkdir(b, 0700);
+	snprintf(v, sizeof(v), "%s/vcpu0", a);
+	mkdir(v, 0700);
+	snprintf(v, sizeof(v), "%s/vcpu1", a);
+	mkdir(v, 0700);
+	put(a, "exits", "501\n");
+	put(a, "io_exits", "50\n");
+	put(a, "halt_wait_ns", "123456789\n");
+	put(b, "exits", "7\n");
+	put(b, "io_exits", "0\n");
+	memset(&vm, 0, sizeof(vm));
+	CHECK(kvm_stats_open_dir(&vm, a, err, sizeof(err)) == 0 && kvm_stats_open_dir(&vm, b, err, sizeof(err)) == 0,
+	      "open: %s", err);
+	CHECK(vm.nvcpus == 2, "2 vCPUs counted, got %d", vm.nvcpus);
+	CHECK(kvm_stats_read(&vm, &out, err, sizeof(err)) == 0, "read: %s", err);
+	CHECK(out.v[KVM_STAT_EXITS] == 508 && out.v[KVM_STAT_IO_EXITS] == 50 && out.v[KVM_STAT_HALT_WAIT_NS] == 123456789,
+	      "sums over two VMs: exits %llu", (unsigned long long)out.v[KVM_STAT_EXITS]);
+	CHECK(out.present[KVM_STAT_EXITS] && !out.present[KVM_STAT_MMIO_EXITS], "absent file: not present");
+	put(b, "io_exits", "12abc\n");
+	CHECK(kvm_stats_read(&vm, &out, err, sizeof(err)) == -1 && strstr(err, "not a count"), "damaged: %s", err);
+	put(b, "io_exits", "-3\n");
+	CHECK(kvm_stats_read(&vm, &out, err, sizeof(err)) == -1 && strstr(err, "not a count"), "negative: %s", err);
+	put(b, "io_exits", "");
+	CHECK(kvm_stats_read(&vm, &out, err, sizeof(err)) == -1 && strstr(err, "not a count"), "empty: %s", err);
+	snprintf(v, sizeof(v), "%s/nope", base);
+	CHECK(kvm_stats_open_dir(&vm, v, err, sizeof(err)) == -1 && strstr(err, "cannot read"), "missing dir: %s", err);
+	snprintf(v, sizeof(v), "rm -rf %s", base);
+	CHECK(system(v) == 0, "cleanup");
 }
 
 int main(int argc, char **argv)
@@ -167,5 +236,6 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		real_layout(argv[1]);
 	live();
+	debugfs_dirs();
 	return test_result("test_kvm_stats");
 }

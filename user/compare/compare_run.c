@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "compare_cpuid.h"
+#include "compare_stats_run.h"
 #include "cpuid_query.h"
 #include "number.h"
 #include "preflight.h"
@@ -63,6 +64,7 @@ struct compare_args {
 	double duration_s; /* 0 = DEFAULT_DURATION_S */
 	bool verbose;
 	bool late_attach;  /* COMPARE_LATE_ATTACH_ENV=1 (compare_run.h) */
+	bool kvm_stats;	   /* --kvm-stats: KVM's own statistics instead of the patch's leaves */
 };
 
 static const char compare_doc[] =
@@ -72,17 +74,22 @@ static const char compare_doc[] =
 	"times within a tolerance. Every VM is compared (--all, the default), or with --vm PID also "
 	"that VM's exits are shown. `exitprof --compare-cpuid` is the same command. Needs root, "
 	"/dev/kvm and kernel-patch/; docs/compare-cpuid.md.\n"
+	"With --kvm-stats --vm PID, KVM's own per-vCPU statistics of that VM (exits, io_exits, "
+	"halt_exits, ...; read from debugfs as kvm_stat does) are compared with BPF's counts instead: no "
+	"kernel-patch/ needed; the VM must still run when the window ends.\n"
 	"Exit status: 0 the counts agree, 1 they differ, 2 no comparison possible (also a bad "
 	"command line).\n\n"
 	"Examples:\n"
 	"  exitprof compare --duration 5\n"
-	"  exitprof compare --vm $(pgrep -f qemu-system | head -1)\n";
+	"  exitprof compare --vm $(pgrep -f qemu-system | head -1)\n"
+	"  exitprof compare --kvm-stats --vm $(pgrep -f qemu-system | head -1) --duration 10\n";
 
 static const struct argp_option compare_options[] = {
 	{ "duration", 'd', "SECONDS", 0, "Length of the window (default 1)", 0 },
 	{ "vm", 'p', "PID", 0, "Also count the exits of the VM whose VMM process is PID", 0 },
 	{ "all", 'a', NULL, 0, "Every VM (the default: the leaves' global counts cover them all)", 0 },
 	{ "verbose", 'v', NULL, 0, "Every reason's row, and libbpf's messages", 0 },
+	{ "kvm-stats", 'k', NULL, 0, "Compare KVM's own statistics of the VM (--vm PID) with BPF instead", 0 },
 	{ 0 },
 };
 
@@ -105,11 +112,16 @@ static error_t compare_parse(int key, char *arg, struct argp_state *state)
 	case 'v':
 		a->verbose = true;
 		break;
+	case 'k':
+		a->kvm_stats = true;
+		break;
 	case ARGP_KEY_ARG:
 		cli_usage_error(state, "unexpected argument '%s': options only, see exitprof compare --help", arg);
 	case ARGP_KEY_END:
 		if (a->vm_pid && a->all)
 			cli_usage_error(state, "--vm and --all both given: choose one");
+		if (a->kvm_stats && !a->vm_pid)
+			cli_usage_error(state, "--kvm-stats compares one VM: give --vm PID");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -142,28 +154,6 @@ static int read_mode_param(void)
 		v = -1;
 	fclose(f);
 	return v;
-}
-
-/* SVM or VMX from the CPU flags of the host that runs KVM; 0 if neither flag is there. */
-static unsigned isa_from_cpuinfo(void)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[4096];
-	unsigned isa = 0;
-
-	if (!f)
-		return 0;
-	while (!isa && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "flags", 5) != 0)
-			continue;
-		if (strstr(line, " svm"))
-			isa = EXIT_ISA_SVM;
-		else if (strstr(line, " vmx"))
-			isa = EXIT_ISA_VMX;
-		break;
-	}
-	fclose(f);
-	return isa;
 }
 
 /* The isa of the query VM's own exits as BPF saw them (after one query run), 0 if none. */
@@ -323,6 +313,9 @@ int compare_main(int argc, char **argv)
 	if (subcommand_parse(&argp, "exitprof compare", argc, argv, &args))
 		return CLI_USAGE;
 	args.late_attach = hook && !strcmp(hook, "1");
+	if (args.kvm_stats)
+		return compare_stats_main(args.vm_pid, args.duration_s > 0 ? args.duration_s : DEFAULT_DURATION_S,
+					  args.verbose);
 	r.sfd = signals_fd(false);
 
 	/* The kernel first: without the leaves nothing else matters (and no privileges needed). */
@@ -356,7 +349,7 @@ int compare_main(int argc, char **argv)
 		run_close(&r);
 		return cannot("%s", "cannot tell the TSC frequency (no kernel value, calibration failed): cycles cannot be turned into time");
 	}
-	isa = isa_from_cpuinfo();
+	isa = preflight_host_isa();
 	if (!a->late_attach || !isa) {
 		if ((rc = open_session(&r, a, &tp)))
 			goto out;

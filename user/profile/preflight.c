@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "preflight.h"
+#include "exit_isa.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -136,4 +137,25 @@ int preflight_output(const char *opt, const char *path, char *err, size_t errlen
 			 strerror(errno));
 	free(copy);
 	return ok ? 0 : -1;
+}
+
+unsigned preflight_host_isa(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[4096];
+	unsigned isa = 0;
+
+	if (!f)
+		return 0;
+	while (!isa && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5) != 0)
+			continue;
+		if (strstr(line, " svm"))
+			isa = EXIT_ISA_SVM;
+		else if (strstr(line, " vmx"))
+			isa = EXIT_ISA_VMX;
+		break;
+	}
+	fclose(f);
+	return isa;
 }

@@ -29,4 +29,7 @@ int preflight_btf(char *err, size_t errlen);
 /* An output path ("-" = stdout) can be created or overwritten, without creating it yet. */
 int preflight_output(const char *opt, const char *path, char *err, size_t errlen);
 
+/* EXIT_ISA_SVM or EXIT_ISA_VMX from this host's CPU flags (/proc/cpuinfo), 0 if neither. */
+unsigned preflight_host_isa(void);
+
 #endif

@@ -9,10 +9,17 @@
  *   irq_window_exits, nmi_window_exits: the interrupt/NMI-window exits;
  *   halt_exits       every __kvm_emulate_halt() (HLT exits, and emulated HLTs);
  *   mmio_exits       MMIO handed to user space (x86.c), not an exit reason of its own;
- *   halt_wait_ns     time blocked in kvm_vcpu_halt() after polling (kvm_main.c).
+ *   halt_wait_ns     time blocked in kvm_vcpu_halt() after polling (kvm_main.c), and
+ *   halt_poll_success_ns, halt_poll_fail_ns: the polling before it. Their sum is the halt
+ *                    length kvm:kvm_vcpu_wakeup reports, except for a halt that neither
+ *                    polled to success nor blocked (kvm_vcpu_block() returned at once).
  *
- * The stats of another process's vCPUs are read through its vCPU fds (/proc/PID/fd links to
- * "anon_inode:kvm-vcpu:N"), duplicated with pidfd_getfd (Linux 5.6+, ptrace access: root).
+ * Another process's VM is read through debugfs, /sys/kernel/debug/kvm/<pid>-<vm fd>/<stat>,
+ * where each vCPU statistic is the sum over the VM's vCPUs (as kvm_stat reads them). The binary
+ * stats fd is no way in from outside: KVM refuses every VM and vCPU ioctl, KVM_GET_STATS_FD
+ * included, from a process other than the VM's creator (EIO, "kvm->mm != current->mm" in
+ * kvm_main.c), so a vCPU fd taken with pidfd_getfd does not help. The binary format is still
+ * parsed here, for a process's own VMs (kvm_stats_read_fd).
  */
 #ifndef EXITPROF_KVM_STATS_H
 #define EXITPROF_KVM_STATS_H
@@ -32,6 +39,8 @@ enum kvm_stat_id {
 	KVM_STAT_SIGNAL_EXITS,
 	KVM_STAT_REQUEST_IRQ_EXITS,
 	KVM_STAT_HALT_WAIT_NS,
+	KVM_STAT_HALT_POLL_SUCCESS_NS,
+	KVM_STAT_HALT_POLL_FAIL_NS,
 	KVM_STAT__MAX
 };
 
@@ -51,7 +60,28 @@ int kvm_stats_parse(const uint8_t *buf, size_t len, struct kvm_stat_values *out,
 /* Reads the whole stats file of fd and parses it into *out (added). */
 int kvm_stats_read_fd(int stats_fd, struct kvm_stat_values *out, char *err, size_t errlen);
 
-/* Zeroes *out, then sums the statistics of every vCPU of process pid; *nvcpus gets how many. */
+/* The debugfs directories of one process's VMs (one per VM fd it holds). */
+#define KVM_STATS_MAX_VMS 8
+struct kvm_stats_vm {
+	int pid;
+	int nvms;
+	int nvcpus; /* vcpuN directories seen at open */
+	char dir[KVM_STATS_MAX_VMS][96];
+};
+
+/* Finds the debugfs directory of every VM of process pid, mounting debugfs at /sys/kernel/debug
+ * when it is not mounted (root; said in one line on stderr). 0, or -1 with one line
+ * (cause: fix) in err. */
+int kvm_stats_open(struct kvm_stats_vm *vm, int pid, char *err, size_t errlen);
+
+/* The same for one directory that holds the statistic files (tests use a directory of their own). */
+int kvm_stats_open_dir(struct kvm_stats_vm *vm, const char *dir, char *err, size_t errlen);
+
+/* Zeroes *out, then sums the statistics of every VM opened. A statistic whose file is absent is
+ * not present; a file that cannot be read or holds no number is an error (one line). */
+int kvm_stats_read(const struct kvm_stats_vm *vm, struct kvm_stat_values *out, char *err, size_t errlen);
+
+/* open + read: the statistics of process pid now; *nvcpus gets how many vCPUs it has. */
 int kvm_stats_of_vm(int pid, struct kvm_stat_values *out, int *nvcpus, char *err, size_t errlen);
 
 #endif

@@ -7,16 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
 
 const char *const kvm_stat_names[KVM_STAT__MAX] = {
 	[KVM_STAT_EXITS] = "exits",
@@ -29,6 +22,8 @@ const char *const kvm_stat_names[KVM_STAT__MAX] = {
 	[KVM_STAT_SIGNAL_EXITS] = "signal_exits",
 	[KVM_STAT_REQUEST_IRQ_EXITS] = "request_irq_exits",
 	[KVM_STAT_HALT_WAIT_NS] = "halt_wait_ns",
+	[KVM_STAT_HALT_POLL_SUCCESS_NS] = "halt_poll_success_ns",
+	[KVM_STAT_HALT_POLL_FAIL_NS] = "halt_poll_fail_ns",
 };
 
 /* The largest stats file we accept: today's kernels have about 60 vCPU statistics. */
@@ -136,30 +131,73 @@ int kvm_stats_read_fd(int fd, struct kvm_stat_values *out, char *err, size_t err
 	return rc;
 }
 
-int kvm_stats_of_vm(int pid, struct kvm_stat_values *out, int *nvcpus, char *err, size_t errlen)
-{
-	char path[64], link[128];
-	struct dirent *de;
-	DIR *d;
-	int pidfd, rc = 0;
+#define DEBUGFS "/sys/kernel/debug"
 
-	memset(out, 0, sizeof(*out));
-	*nvcpus = 0;
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
-		snprintf(err, errlen, "cannot open pid %d (%s): is the VM still running?", pid, strerror(errno));
+/* debugfs at /sys/kernel/debug, mounted if it is not (as exitprof does with tracefs). */
+static int debugfs_ready(char *err, size_t errlen)
+{
+	if (access(DEBUGFS "/kvm", F_OK) == 0)
+		return 0;
+	if (mount("nodev", DEBUGFS, "debugfs", 0, NULL) == 0) {
+		fprintf(stderr, "exitprof: debugfs was not mounted: mounted it at %s\n", DEBUGFS);
+		if (access(DEBUGFS "/kvm", F_OK) == 0)
+			return 0;
+		snprintf(err, errlen, "no %s/kvm in debugfs: load KVM (modprobe kvm_intel or kvm_amd)", DEBUGFS);
 		return -1;
 	}
+	snprintf(err, errlen, "debugfs is not mounted and mounting it at %s failed (%s): as root, mount -t debugfs nodev %s",
+		 DEBUGFS, strerror(errno), DEBUGFS);
+	return -1;
+}
+
+static int count_vcpus(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		n += !strncmp(de->d_name, "vcpu", 4);
+	closedir(d);
+	return n;
+}
+
+int kvm_stats_open_dir(struct kvm_stats_vm *vm, const char *dir, char *err, size_t errlen)
+{
+	if (vm->nvms == KVM_STATS_MAX_VMS) {
+		snprintf(err, errlen, "more than %d VMs in one process: not supported", KVM_STATS_MAX_VMS);
+		return -1;
+	}
+	if (access(dir, R_OK | X_OK) != 0) {
+		snprintf(err, errlen, "cannot read %s (%s): run as root", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(vm->dir[vm->nvms++], sizeof(vm->dir[0]), "%s", dir);
+	vm->nvcpus += count_vcpus(dir);
+	return 0;
+}
+
+int kvm_stats_open(struct kvm_stats_vm *vm, int pid, char *err, size_t errlen)
+{
+	char path[64], link[128], dir[96];
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->pid = pid;
+	if (debugfs_ready(err, errlen))
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	d = opendir(path);
 	if (!d) {
-		snprintf(err, errlen, "cannot list %s (%s): run as root", path, strerror(errno));
-		close(pidfd);
+		snprintf(err, errlen, "cannot list %s (%s): is pid %d running, are we root?", path, strerror(errno), pid);
 		return -1;
 	}
 	while (rc == 0 && (de = readdir(d))) {
 		char fdpath[sizeof(path) + sizeof(de->d_name) + 2];
-		int fd, sfd;
 		ssize_t n;
 
 		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
@@ -167,33 +205,79 @@ int kvm_stats_of_vm(int pid, struct kvm_stat_values *out, int *nvcpus, char *err
 		if (n < 0)
 			continue;
 		link[n] = '\0';
-		if (strncmp(link, "anon_inode:kvm-vcpu:", 20))
+		if (strcmp(link, "anon_inode:kvm-vm"))
 			continue;
-		fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(de->d_name), 0);
-		if (fd < 0) {
-			snprintf(err, errlen, "cannot get vCPU fd %s of pid %d (%s): run as root (ptrace access)",
-				 de->d_name, pid, strerror(errno));
-			rc = -1;
-			break;
-		}
-		sfd = ioctl(fd, KVM_GET_STATS_FD, NULL);
-		close(fd);
-		if (sfd < 0) {
-			snprintf(err, errlen, "KVM_GET_STATS_FD failed (%s): KVM's binary statistics need Linux 5.14 or later",
-				 strerror(errno));
-			rc = -1;
-			break;
-		}
-		rc = kvm_stats_read_fd(sfd, out, err, errlen);
-		close(sfd);
-		if (rc == 0)
-			(*nvcpus)++;
+		snprintf(dir, sizeof(dir), DEBUGFS "/kvm/%d-%.16s", pid, de->d_name);
+		rc = kvm_stats_open_dir(vm, dir, err, errlen);
 	}
 	closedir(d);
-	close(pidfd);
-	if (rc == 0 && *nvcpus == 0) {
-		snprintf(err, errlen, "pid %d has no KVM vCPU fds (anon_inode:kvm-vcpu): is it a VMM with vCPUs?", pid);
+	if (rc == 0 && vm->nvms == 0) {
+		snprintf(err, errlen, "pid %d holds no KVM VM (anon_inode:kvm-vm): give the VMM's pid", pid);
 		rc = -1;
 	}
+	return rc;
+}
+
+/* One statistic file: a decimal u64. 1 read, 0 absent, -1 error (err set). */
+static int read_stat_file(const char *path, uint64_t *v, char *err, size_t errlen)
+{
+	char buf[64], *end;
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f && errno == ENOENT)
+		return 0;
+	if (!f) {
+		snprintf(err, errlen, "cannot read %s (%s): this kernel does not let debugfs show KVM's statistics",
+			 path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read %s (%s): this kernel does not let debugfs show KVM's statistics",
+			 path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	if (end == buf || errno || (*end != '\n' && *end != '\0') || buf[0] == '-') {
+		snprintf(err, errlen, "%s holds '%.20s', not a count: a kernel this reader does not understand", path, buf);
+		return -1;
+	}
+	return 1;
+}
+
+int kvm_stats_read(const struct kvm_stats_vm *vm, struct kvm_stat_values *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < vm->nvms; i++)
+		for (int s = 0; s < KVM_STAT__MAX; s++) {
+			char path[160];
+			uint64_t v;
+			int r;
+
+			snprintf(path, sizeof(path), "%s/%s", vm->dir[i], kvm_stat_names[s]);
+			r = read_stat_file(path, &v, err, errlen);
+			if (r < 0)
+				return -1;
+			if (r == 1) {
+				out->v[s] += v;
+				out->present[s] = true;
+			}
+		}
+	return 0;
+}
+
+int kvm_stats_of_vm(int pid, struct kvm_stat_values *out, int *nvcpus, char *err, size_t errlen)
+{
+	struct kvm_stats_vm vm;
+	int rc = kvm_stats_open(&vm, pid, err, errlen);
+
+	*nvcpus = rc == 0 ? vm.nvcpus : 0;
+	if (rc == 0)
+		rc = kvm_stats_read(&vm, out, err, errlen);
 	return rc;
 }
