@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 	long iters = argc > 1 ? atol(argv[1]) : 20000000;
 	static struct exit_val vals[64]; /* a few keys, as a VM's reasons would be */
 	struct vcpu_state s;
-	struct exit_key key = { 1, 0, EXITPROF_ISA_SVM, 0x72 };
+	struct exit_key key = { 1, 0, EXIT_ISA_SVM, 0x72 };
 	uint64_t t = 1000, sink = 0;
 	double t0, t1;
 

@@ -121,9 +121,9 @@ int handle_kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 	if (targ_vcpu != EXITPROF_VCPU_ANY && key.vcpu_id != targ_vcpu)
 		return 0;
 	key.tgid = tgid;
-	key.isa = bpf_core_field_exists(ctx->isa) ? ctx->isa : EXITPROF_ISA_UNKNOWN;
+	key.isa = bpf_core_field_exists(ctx->isa) ? ctx->isa : EXIT_ISA_UNKNOWN;
 	key.reason = ctx->exit_reason;
-	if (key.isa == EXITPROF_ISA_VMX)
+	if (key.isa == EXIT_ISA_VMX)
 		key.reason &= 0xffff; /* basic exit reason; flag bits dropped */
 	now = bpf_ktime_get_ns();
 

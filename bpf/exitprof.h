@@ -30,10 +30,7 @@
 /* targ_vcpu value meaning "every vCPU". */
 #define EXITPROF_VCPU_ANY 0xffffffffu
 
-/* The `isa` field of kvm:kvm_exit (arch/x86/kvm/trace.h: KVM_ISA_VMX / KVM_ISA_SVM). */
-#define EXITPROF_ISA_UNKNOWN 0
-#define EXITPROF_ISA_VMX 1
-#define EXITPROF_ISA_SVM 2
+#include "exit_isa.h" /* EXIT_ISA_UNKNOWN, EXIT_ISA_VMX, EXIT_ISA_SVM */
 
 #define EXITPROF_DEFAULT_BIN_NS 10000000ull /* 10 ms */
 
@@ -68,7 +65,7 @@ struct exit_val {
 	__u64 hist[EXITPROF_HIST_SLOTS]; /* of exit -> next entry, ns */
 };
 
-/* Timeline (issue 6): per VM, bin = (exit time - the VM's t0) / bin_ns, where t0 = the first
+/* Timeline: per VM, bin = (exit time - the VM's t0) / bin_ns, where t0 = the first
  * kvm_entry (or kvm_exit, if attached mid-run) seen for that tgid (vm_start map). */
 struct tl_key {
 	__u32 tgid;

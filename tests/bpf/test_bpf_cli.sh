@@ -89,6 +89,50 @@ else
 fi
 wait $hpid 2>/dev/null
 
+# 6. A VMM whose main thread ends while another thread goes on (pthread_exit) is profiled until
+#    its last thread ends (3 s here), not stopped when its leader becomes a zombie.
+"$holder" 3 leader-exit >"$tmp/holder2" &
+hpid=$!
+for _ in $(seq 1 300); do grep -q ready "$tmp/holder2" 2>/dev/null && break; sleep 0.1; done
+if grep -q ready "$tmp/holder2"; then
+	sleep 0.3 # the leader has ended
+	t0=$(date +%s.%N)
+	"$exe" --vm $hpid --duration 30 >"$tmp/vm2.out" 2>"$tmp/vm2.err"
+	rc=$?
+	took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	[ "$rc" = 0 ] || fail "leader-exit VMM -> status $rc: $(cat "$tmp/vm2.err")"
+	grep -q "VM pid $hpid exited after" "$tmp/vm2.err" || fail "leader-exit VMM: no 'exited' line: $(cat "$tmp/vm2.err")"
+	awk -v t="$took" 'BEGIN { exit !(t >= 2.0) }' || fail "leader-exit VMM: stopped after $took s, its thread lived 3 s"
+	echo "ok: VMM with an ended main thread profiled until its last thread ended (${took} s)"
+else
+	echo "note: kvm_holder could not create a VM; leader-exit case not run"
+fi
+wait $hpid 2>/dev/null
+
+# 7. Outputs that fail. A full --json file: one line, the run goes on, the table still has
+#    the total, status 1. A full stdout: the table goes to stderr instead, status 1.
+"$exe" --all --interval 0.3 --duration 1 --json /dev/full >"$tmp/full.out" 2>"$tmp/full.err"
+rc=$?
+[ "$rc" = 1 ] || fail "--json /dev/full -> status $rc"
+[ "$(grep -c 'cannot write --json /dev/full (No space left on device)' "$tmp/full.err")" = 1 ] ||
+	fail "--json /dev/full: want one error line: $(cat "$tmp/full.err")"
+grep -q '=== exitprof total' "$tmp/full.out" || fail "--json /dev/full: the total table was lost"
+"$exe" --all --duration 1 >/dev/full 2>"$tmp/full2.err"
+rc=$?
+[ "$rc" = 1 ] && grep -q 'cannot write the table (No space left on device)' "$tmp/full2.err" &&
+	grep -q '=== exitprof total' "$tmp/full2.err" || fail "stdout /dev/full -> $rc: $(cat "$tmp/full2.err")"
+echo "ok: a full output file or stdout -> one line, the counts still shown, status 1"
+
+# 8. --interval piped into a reader that quits: a clean, quiet end (status 0) at the next write.
+t0=$(date +%s)
+"$exe" --all --interval 0.2 --duration 30 2>"$tmp/pipe.err" | head -n 1 >/dev/null
+st=("${PIPESTATUS[@]}")
+took=$(($(date +%s) - t0))
+[ "${st[0]}" = 0 ] || fail "reader quit -> status ${st[0]}: $(cat "$tmp/pipe.err")"
+grep -v 'profiling every VM' "$tmp/pipe.err" | grep -q . && fail "reader quit: stderr: $(cat "$tmp/pipe.err")"
+[ "$took" -lt 20 ] || fail "reader quit: ran on for $took s"
+echo "ok: reader quits -> status ${st[0]} after ${took} s, quietly"
+
 [ "$(progs)" = "$before" ] || fail "BPF programs before: $before, after: $(progs)"
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

@@ -9,7 +9,7 @@
 #include "check.h"
 #include "preflight.h"
 #include "session.h"
-#include "timeline.h"
+
 
 static int cells;
 static int count_cell(const struct tl_key *k, const struct tl_val *v, void *ctx)
@@ -37,7 +37,7 @@ static void one(const char *what, struct session_cfg cfg)
 		      (unsigned long long)t.stats[i]);
 	exit_table_free(&t);
 	cells = 0;
-	CHECK(timeline_read(session_timeline_fd(&s), s.ncpus, count_cell, NULL) == 0 && cells == 0,
+	CHECK(session_timeline_cells(&s, count_cell, NULL) == 0 && cells == 0,
 	      "%s: timeline readable", what);
 	session_close(&s);
 	CHECK(s.obj == NULL && !s.attached, "%s: closed", what);

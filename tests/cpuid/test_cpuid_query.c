@@ -1,4 +1,4 @@
-/* Test of user/cpuid_query.c on the real /dev/kvm (skips with 77 if absent):
+/* Test of user/compare/cpuid_query.c on the real /dev/kvm (skips with 77 if absent):
  * batches of CPUIDs with VMM-chosen eax/ecx come back with the registers of the
  * query VM's CPUID table, in order; and the exitprof leaves are detected as
  * absent on this machine's kernel (which has no exitprof patch), both with the

@@ -1,4 +1,4 @@
-/* Unit test of user/leaves.c: decoding of recorded and hand-built register values,
+/* Unit test of user/guest/leaves.c: decoding of recorded and hand-built register values,
  * and the probe / whole-table read through a replaying cpuid function (the seam). */
 #include "leaves.h"
 #include "reasons.h"

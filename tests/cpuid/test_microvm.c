@@ -1,4 +1,4 @@
-/* Test of user/microvm.c on the real /dev/kvm (skips with 77 if it is absent or not
+/* Test of user/microvm/microvm.c on the real /dev/kvm (skips with 77 if it is absent or not
  * accessible): micro-guests doing K CPUIDs, an OUT and a HLT come back to user
  * space with exactly those exits, in real mode, on two vCPUs and in long mode. */
 #include "microvm.h"

@@ -1,4 +1,4 @@
-/* Unit test of the guest reader (user/exitprof-cpuid.c, built without its main())
+/* Unit test of the guest reader (user/guest/exitprof-cpuid.c, built without its main())
  * driven through its cpuid seam by the simulated kernel: table and CSV contents,
  * --reason/--all/--isa, vendor detection, and the exit-2 line of a kernel without
  * the leaves. Expected values are computed from the simulation's own counters. */
@@ -223,8 +223,46 @@ static void test_absent_and_errors(void)
 	done(&r);
 }
 
+/* Every row of --list-reasons names a code of reasons.c, every code of the ISAs asked for is
+ * there once, and the list runs no CPUID (it is for scripts on any host). */
+static void test_list_reasons(void)
+{
+	static const struct { const char *args; unsigned isa; } cases[] = {
+		{ "--list-reasons", 0 }, { "--list-reasons --isa svm", EXIT_ISA_SVM },
+		{ "--isa vmx --list-reasons", EXIT_ISA_VMX },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct sim s = patched_svm();
+		struct result r = run(&s, cases[c].args);
+		size_t want = 1, rows = 0;
+		char *save = NULL;
+
+		for (unsigned isa = EXIT_ISA_VMX; isa <= EXIT_ISA_SVM; isa++)
+			if (!cases[c].isa || cases[c].isa == isa)
+				want += exit_reason_count(isa);
+		CHECK(r.rc == 0 && s.calls == 0 && count_lines(r.out) == want, "'%s': rc %d, %d CPUIDs, %zu lines, want %zu",
+		      cases[c].args, r.rc, s.calls, count_lines(r.out), want);
+		CHECK(!strncmp(r.out, "isa,reason,name\n", 16), "'%s': header", cases[c].args);
+		for (char *line = strtok_r(r.out + 16, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char isa_word[8], name[EXIT_REASON_NAME_MAX];
+			unsigned code, isa;
+			uint32_t looked_up;
+
+			rows++;
+			CHECK(sscanf(line, "%7[A-Z],%u,%31[^\n]", isa_word, &code, name) == 3, "row '%s'", line);
+			isa = !strcmp(isa_word, "SVM") ? EXIT_ISA_SVM : !strcmp(isa_word, "VMX") ? EXIT_ISA_VMX : 0;
+			CHECK(isa && (!cases[c].isa || isa == cases[c].isa), "row '%s': isa", line);
+			CHECK(exit_reason_lookup(isa, name, &looked_up) == 0 && looked_up == code,
+			      "row '%s': not the code reasons.c gives %s", line, name);
+		}
+		CHECK(rows + 1 == want, "'%s': %zu rows", cases[c].args, rows);
+		done(&r);
+	}
+}
+
 int main(void)
 {
+	test_list_reasons();
 	test_table_default();
 	test_csv_all();
 	test_reason_args();

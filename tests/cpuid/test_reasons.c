@@ -1,4 +1,4 @@
-/* Unit test of user/reasons.c: the tables against the kernel's own kvm_exit symbol
+/* Unit test of user/guest/reasons.c: the tables against the kernel's own kvm_exit symbol
  * lists (a copy of 6.18's tracepoint format, the fixture given as argv[1]), plus
  * the structural properties every caller relies on. */
 #include "reasons.h"

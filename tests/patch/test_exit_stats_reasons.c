@@ -1,5 +1,5 @@
 /* The kernel patch's "defined by the SDM/APM" set (arch/x86/kvm/exit_stats_leaf.c,
- * as the series creates it) must equal exitprof's own table (user/reasons.c):
+ * as the series creates it) must equal exitprof's own table (user/guest/reasons.c):
  * a code the guest reader names must never get "undefined" from the kernel, and
  * the kernel must never report a code the tools cannot name. */
 #include <stdio.h>
@@ -17,7 +17,7 @@ static void compare(uint32_t code, void *arg)
 	bool kernel = kvm_exit_stats_reason_defined(isa, code);
 	bool user = exit_reason_name(isa, code) != NULL;
 
-	CHECK(kernel == user, "%s code 0x%x: kernel patch says %s, user/reasons.c says %s",
+	CHECK(kernel == user, "%s code 0x%x: kernel patch says %s, user/guest/reasons.c says %s",
 	      exit_isa_name(isa), code, kernel ? "defined" : "undefined",
 	      user ? "defined" : "undefined");
 	compared++;
@@ -27,7 +27,7 @@ int main(void)
 {
 	static const unsigned isas[] = { EXIT_ISA_VMX, EXIT_ISA_SVM };
 
-	/* The patch and user/reasons.h must agree on what isa 1 and 2 mean. */
+	/* The patch and user/guest/reasons.h must agree on what isa 1 and 2 mean. */
 	CHECK(KVM_EXIT_STATS_ISA_VMX == EXIT_ISA_VMX && KVM_EXIT_STATS_ISA_SVM == EXIT_ISA_SVM,
 	      "ISA numbers differ");
 	for (size_t i = 0; i < sizeof(isas) / sizeof(isas[0]); i++) {
@@ -43,7 +43,7 @@ int main(void)
 			compare(code - 1, &isa);
 		}
 		for_each_sample(compare, &isa);
-		printf("%s: %zu defined codes in user/reasons.c\n", exit_isa_name(isa), n);
+		printf("%s: %zu defined codes in user/guest/reasons.c\n", exit_isa_name(isa), n);
 	}
 	printf("compared %lu codes\n", compared);
 	return test_result("test_exit_stats_reasons");

@@ -2,7 +2,8 @@
 # fails (a counter); runner (optional array: a command that runs exitprof, e.g. setpriv).
 #
 # expect STATUS NEEDLE -- ARGS...: run exitprof ARGS; check the exit status, exactly one line on
-# stderr holding NEEDLE in the form "exitprof: <cause>: <fix>", and nothing on stdout.
+# stderr holding NEEDLE in the form "exitprof: <cause>: <fix>" ("exitprof NAME: ..." for the
+# subcommands record, plot and compare), and nothing on stdout.
 expect() {
 	local want=$1 needle=$2
 	shift 3
@@ -10,7 +11,7 @@ expect() {
 	local rc=$? lines
 	lines=$(wc -l <"$tmp/err")
 	if [ "$rc" != "$want" ] || [ "$lines" != 1 ] || ! grep -qF -- "$needle" "$tmp/err" ||
-		! grep -q '^exitprof: .*: ' "$tmp/err" || [ -s "$tmp/out" ]; then
+		! grep -q '^exitprof\( [a-z]*\)\?: .*: ' "$tmp/err" || [ -s "$tmp/out" ]; then
 		echo "FAIL: exitprof $* -> status $rc (want $want), $lines stderr line(s), want '$needle':"
 		sed 's/^/  stderr: /' "$tmp/err"
 		sed 's/^/  stdout: /' "$tmp/out"

@@ -6,7 +6,7 @@
 #include "check.h"
 #include "exitprof_agg.h"
 
-static const struct exit_key K = { 100, 0, EXITPROF_ISA_SVM, 0x72 };
+static const struct exit_key K = { 100, 0, EXIT_ISA_SVM, 0x72 };
 
 static void run_exit(struct vcpu_state *s, uint64_t t_exit)
 {

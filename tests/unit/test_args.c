@@ -2,6 +2,7 @@
  * status 2 and one line naming the option and the fix. */
 #include <string.h>
 #include "args.h"
+#include "number.h"
 #include "check.h"
 
 #define ARGV(...) ((char *[]){ "exitprof", __VA_ARGS__, NULL })
@@ -68,23 +69,36 @@ static void bad(void)
 	BAD("unexpected argument 'extra'", "--all", "extra");
 }
 
+static int number_parse_positive_1e7(const char *s, double *out)
+{
+	return number_parse_positive(s, ARGS_SECONDS_MAX, out);
+}
+
+/* common/number.c: the one syntax of every option's number (exitprof, record, plot, compare). */
 static void numbers(void)
 {
+	uint64_t ns;
+
 	double d;
 	int64_t n;
 
-	CHECK(args_parse_seconds("1", &d) == 0 && d == 1, "1");
-	CHECK(args_parse_seconds("0.25", &d) == 0 && d == 0.25, "0.25");
-	CHECK(args_parse_seconds(".5", &d) == 0 && d == 0.5, ".5");
-	CHECK(args_parse_seconds("1e3", &d) == 0 && d == 1000, "1e3 (still a decimal number)");
-	CHECK(args_parse_seconds("0.0", &d) == -1, "0.0");
-	CHECK(args_parse_seconds(" 1", &d) == -1, "leading space");
-	CHECK(args_parse_seconds("+1", &d) == -1, "sign");
-	CHECK(args_parse_uint("0", 10, &n) == 0 && n == 0, "0");
-	CHECK(args_parse_uint("10", 10, &n) == 0 && n == 10, "max");
-	CHECK(args_parse_uint("11", 10, &n) == -1, "over max");
-	CHECK(args_parse_uint("", 10, &n) == -1, "empty");
-	CHECK(args_parse_uint("99999999999999999999999", 0x7fffffff, &n) == -1, "no overflow");
+	CHECK(number_parse_positive_1e7("1", &d) == 0 && d == 1, "1");
+	CHECK(number_parse_positive_1e7("0.25", &d) == 0 && d == 0.25, "0.25");
+	CHECK(number_parse_positive_1e7(".5", &d) == 0 && d == 0.5, ".5");
+	CHECK(number_parse_positive_1e7("1e3", &d) == 0 && d == 1000, "1e3 (still a decimal number)");
+	CHECK(number_parse_positive_1e7("0.0", &d) == -1, "0.0");
+	CHECK(number_parse_positive_1e7(" 1", &d) == -1, "leading space");
+	CHECK(number_parse_positive_1e7("+1", &d) == -1, "sign");
+	CHECK(number_parse_uint("0", 10, &n) == 0 && n == 0, "0");
+	CHECK(number_parse_uint("10", 10, &n) == 0 && n == 10, "max");
+	CHECK(number_parse_uint("11", 10, &n) == -1, "over max");
+	CHECK(number_parse_uint("", 10, &n) == -1, "empty");
+	CHECK(number_parse_uint("99999999999999999999999", 0x7fffffff, &n) == -1, "no overflow");
+	CHECK(args_parse_bin("10", &ns) == 0 && ns == 10000000, "--bin 10");
+	CHECK(args_parse_bin("0.001", &ns) == 0 && ns == 1000, "--bin 0.001");
+	CHECK(args_parse_bin("0x10", &ns) == -1, "--bin 0x10: hex is no decimal");
+	CHECK(args_parse_bin("0.0001", &ns) == -1, "--bin below 1 us");
+	CHECK(args_parse_bin("3600001", &ns) == -1, "--bin above an hour");
 }
 
 int main(void)

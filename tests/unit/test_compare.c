@@ -1,4 +1,4 @@
-/* --compare-cpuid's arithmetic (user/compare_cpuid.c) on simulated timelines.
+/* --compare-cpuid's arithmetic (user/compare/compare_cpuid.c) on simulated timelines.
  *
  * A small simulator produces what the kernel would: a list of VM exits (VM, reason, exit time,
  * entry time) of the query VM and of another, busy VM; the patch's answers at the instants the

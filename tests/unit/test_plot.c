@@ -153,12 +153,18 @@ static void test_marks(void)
 	char err[128] = "";
 	const char *ok = "t_ms,label\r\n12.5,\"init, marker\"\r\n-3,before\r\n";
 	const char *bad = "time,label\n1,a\n";
+	const char *reordered = "label,t_ms,source\nkernel,40,console\n"; /* found by name */
 
 	memset(&d, 0, sizeof(d));
 	FILE *f = fmemopen((void *)ok, strlen(ok), "r");
 	CHECK_C(plot_load_marks(f, &d, err, sizeof(err)) == 0);
 	fclose(f);
 	CHECK_C(d.nmarks == 2 && d.marks[0].t_ms == 12.5 && !strcmp(d.marks[0].label, "init, marker"));
+	plot_data_free(&d);
+	f = fmemopen((void *)reordered, strlen(reordered), "r");
+	CHECK_C(plot_load_marks(f, &d, err, sizeof(err)) == 0);
+	fclose(f);
+	CHECK_C(d.nmarks == 1 && d.marks[0].t_ms == 40 && !strcmp(d.marks[0].label, "kernel"));
 	plot_data_free(&d);
 	f = fmemopen((void *)bad, strlen(bad), "r");
 	CHECK_C(plot_load_marks(f, &d, err, sizeof(err)) == -1 && strstr(err, "t_ms"));
@@ -170,8 +176,11 @@ static void test_empty(void)
 {
 	struct plot_data d;
 	char err[128] = "";
-	const char *only_header = TL_CSV_HEADER "\r\n";
-	FILE *f = fmemopen((void *)only_header, strlen(only_header), "r");
+	char only_header[128];
+	FILE *f;
+
+	snprintf(only_header, sizeof(only_header), "%s\r\n", tl_csv_header());
+	f = fmemopen(only_header, strlen(only_header), "r");
 	CHECK_C(plot_load_csv(f, &d, err, sizeof(err)) == -1 && strstr(err, "no data"));
 	fclose(f);
 	plot_data_free(&d);

@@ -15,37 +15,34 @@ check() { # NAME CONDITION-STATUS DETAIL
 	if [ "$2" = 0 ]; then echo "ok: $1"; else echo "FAIL: $1: $3"; fails=$((fails + 1)); fi
 }
 
-# expect STATUS NEEDLE ARGS...: status and a stderr line containing NEEDLE.
-expect() {
-	local want=$1 needle=$2
-	shift 2
-	"$exe" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	[ "$rc" = "$want" ] && grep -qF -- "$needle" "$tmp/err"
-	check "exitprof $* -> $rc" $? "want status $want and '$needle'; stderr: $(head -c 300 "$tmp/err")"
-}
+runner=()
+. "$(dirname "$0")/expect_lib.sh"
 
 # Command-line errors: status 2, nothing run.
-expect 2 "--boot is required" record -o "$tmp/x.csv" -- touch "$tmp/ran"
-expect 2 "missing -o" record --boot -- touch "$tmp/ran"
-expect 2 "missing the VMM command" record --boot -o "$tmp/x.csv"
-expect 2 "--bin '0'" record --boot --bin 0 -o "$tmp/x.csv" -- touch "$tmp/ran"
-expect 2 "--duration 'abc'" record --boot --duration abc -o "$tmp/x.csv" -- touch "$tmp/ran"
-expect 2 "missing the timeline CSV" plot -o "$tmp/x.svg"
-expect 2 "must end in .svg or .png" plot "$tmp/x.csv" -o "$tmp/x.pdf"
-expect 2 "--timeline needs --vm" --all --timeline "$tmp/t.csv"
+expect 2 "--boot is required" -- record -o "$tmp/x.csv" -- touch "$tmp/ran"
+expect 2 "missing the timeline's file: add -o" -- record --boot -- touch "$tmp/ran"
+expect 2 "missing the VMM command" -- record --boot -o "$tmp/x.csv"
+expect 2 "--bin '0'" -- record --boot --bin 0 -o "$tmp/x.csv" -- touch "$tmp/ran"
+expect 2 "--duration 'abc'" -- record --boot --duration abc -o "$tmp/x.csv" -- touch "$tmp/ran"
+# One number syntax for every option: hex is no decimal, here as in exitprof --bin.
+expect 2 "--bin '0x10' is not a bin width" -- record --boot --bin 0x10 -o "$tmp/x.csv" -- touch "$tmp/ran"
+expect 2 "--bin '0x10' is not a bin width" -- --vm 1 --timeline "$tmp/t.csv" --bin 0x10
+expect 2 "--top '0x8'" -- plot "$tmp/x.csv" -o "$tmp/x.svg" --top 0x8
+expect 2 "missing the timeline CSV" -- plot -o "$tmp/x.svg"
+expect 2 "must end in .svg or .png" -- plot "$tmp/x.csv" -o "$tmp/x.pdf"
+expect 2 "--timeline needs one VM" -- --all --timeline "$tmp/t.csv"
 # Runtime errors before anything runs: status 1.
-expect 1 "-o /nonexistent/dir/x.csv" record --boot -o /nonexistent/dir/x.csv -- touch "$tmp/ran"
-expect 1 "cannot read $tmp/none.csv" plot "$tmp/none.csv" -o "$tmp/x.svg"
+expect 1 "-o /nonexistent/dir/x.csv" -- record --boot -o /nonexistent/dir/x.csv -- touch "$tmp/ran"
+expect 1 "cannot read $tmp/none.csv" -- plot "$tmp/none.csv" -o "$tmp/x.svg"
 printf 'a,b\n1,2\n' >"$tmp/bad.csv"
-expect 1 "header" plot "$tmp/bad.csv" -o "$tmp/x.svg"
+expect 1 "header" -- plot "$tmp/bad.csv" -o "$tmp/x.svg"
 [ ! -e "$tmp/ran" ]
 check "no VMM ran on a bad command line or output path" $? "$tmp/ran exists"
 
 if [ "$(id -u)" = 0 ] && { [ -d /sys/kernel/tracing/events/kvm/kvm_exit ] || [ -d /sys/kernel/debug/tracing/events/kvm/kvm_exit ]; }; then
 	ran_bpf=1
 	# A command that cannot be executed: named, status 1.
-	expect 1 "cannot run '$tmp/nonexistent'" record --boot -o "$tmp/x.csv" -- "$tmp/nonexistent"
+	expect 1 "cannot run '$tmp/nonexistent'" -- record --boot -o "$tmp/x.csv" -- "$tmp/nonexistent"
 	# A "VMM" that never enters a VM: it runs (once BPF is attached), its stdout is passed
 	# through and captured, the CSV is just the header, status 1 with the reason.
 	"$exe" record --boot -o "$tmp/x.csv" --console "$tmp/con.csv" -- \

@@ -95,6 +95,41 @@ int main(int argc, char **argv)
 			waitpid(h, NULL, 0);
 			close(pfd[0]);
 		}
+		/* A VMM whose main thread ends while its other threads go on is still a live VM. */
+		if (pipe(pfd) == 0) {
+			pid_t h = fork();
+			if (h == 0) {
+				dup2(pfd[1], 1);
+				execl(argv[1], argv[1], "2", "leader-exit", (char *)NULL);
+				_exit(127);
+			}
+			close(pfd[1]);
+			memset(buf, 0, sizeof(buf));
+			ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
+			if (n > 0 && !strncmp(buf, "ready", 5)) {
+				char st[64], line[256] = "";
+				FILE *f;
+
+				usleep(300000); /* the leader has ended by now */
+				snprintf(st, sizeof(st), "/proc/%d/stat", h);
+				if ((f = fopen(st, "r"))) {
+					if (!fgets(line, sizeof(line), f))
+						line[0] = '\0';
+					fclose(f);
+				}
+				CHECK(strstr(line, ") Z ") != NULL, "kvm_holder's leader is a zombie: %s", line);
+				CHECK(target_alive(h) == 1, "leader ended, vCPU-like thread running: alive");
+				CHECK(target_is_kvm(h) == 1, "leader ended: the VM fd is found through the other thread");
+				CHECK(target_check(h, err, sizeof(err)) == 0, "leader ended: accepted (%s)", err);
+				siginfo_t si;
+				/* The sleeper ends the process after 2 s: a zombie until reaped, and gone. */
+				waitid(P_PID, (id_t)h, &si, WEXITED | WNOWAIT);
+				CHECK(target_alive(h) == 0, "whole process ended (zombie, not reaped): not alive");
+				waitpid(h, NULL, 0);
+				CHECK(target_alive(h) == 0, "reaped: gone");
+			}
+			close(pfd[0]);
+		}
 	}
 	return test_result("test_target");
 }

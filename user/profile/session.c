@@ -1,0 +1,172 @@
+/* See session.h. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "collect.h"
+#include "exitprof.skel.h"
+#include "session.h"
+
+#define EXITS_MAP_BUDGET (64ull << 20)
+
+static int libbpf_print_verbose(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_print_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level; (void)fmt; (void)ap;
+	return 0;
+}
+
+uint32_t session_max_keys(int ncpus)
+{
+	uint64_t per_key = (uint64_t)sizeof(struct exit_val) * (uint64_t)(ncpus > 0 ? ncpus : 1);
+	uint64_t keys = EXITS_MAP_BUDGET / per_key;
+
+	if (keys > EXITPROF_MAX_KEYS)
+		keys = EXITPROF_MAX_KEYS;
+	if (keys < 256)
+		keys = 256;
+	return (uint32_t)keys;
+}
+
+int session_open(struct session *s, const struct session_cfg *cfg, char *err, size_t errlen)
+{
+	struct exitprof_bpf *obj;
+	int e;
+
+	memset(s, 0, sizeof(*s));
+	s->stats_fd = -1;
+	libbpf_set_print(cfg->verbose ? libbpf_print_verbose : libbpf_print_quiet);
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0) {
+		snprintf(err, errlen, "cannot count the possible CPUs (/sys/devices/system/cpu/possible): is /sys mounted?");
+		return -1;
+	}
+	obj = exitprof_bpf__open();
+	if (!obj) {
+		snprintf(err, errlen, "cannot open the BPF object (%s): run with --verbose for details", strerror(errno));
+		return -1;
+	}
+	s->obj = obj;
+	obj->rodata->targ_tgid = cfg->tgid;
+	obj->rodata->targ_vcpu = cfg->vcpu;
+	obj->rodata->timeline = cfg->timeline;
+	if (cfg->bin_ns)
+		obj->rodata->bin_ns = cfg->bin_ns;
+	s->max_keys = session_max_keys(s->ncpus);
+	bpf_map__set_max_entries(obj->maps.exits, s->max_keys);
+	bpf_map__set_max_entries(obj->maps.timeline_bins,
+				 cfg->timeline ? (cfg->timeline_keys ? cfg->timeline_keys : EXITPROF_MAX_TIMELINE_KEYS) : 1);
+	/* The split needs these two; without them the times are still right, only unsplit. */
+	bpf_program__set_autoload(obj->progs.handle_kvm_userspace_exit, cfg->tp.userspace_exit);
+	bpf_program__set_autoload(obj->progs.handle_kvm_vcpu_wakeup, cfg->tp.vcpu_wakeup);
+
+	e = exitprof_bpf__load(obj);
+	if (e) {
+		snprintf(err, errlen,
+			 "the kernel refused the BPF program (%s): run with --verbose for libbpf's log (needs BTF with the kvm tracepoint types and task storage, Linux >= 5.11)",
+			 strerror(-e));
+		session_close(s);
+		return -1;
+	}
+	if (cfg->bpf_stats) {
+		/* Stats stay on while the fd is open; enabled before attach so every run is measured. */
+		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (s->stats_fd < 0) {
+			snprintf(err, errlen, "cannot enable BPF run-time statistics (%s): needs Linux >= 5.8",
+				 strerror(errno));
+			session_close(s);
+			return -1;
+		}
+	}
+	e = exitprof_bpf__attach(obj);
+	if (e) {
+		snprintf(err, errlen, "cannot attach to the kvm tracepoints (%s): run with --verbose for details",
+			 strerror(-e));
+		session_close(s);
+		return -1;
+	}
+	s->attached = true;
+	return 0;
+}
+
+int session_read(struct session *s, struct exit_table *t)
+{
+	return collect_exits(bpf_map__fd(s->obj->maps.exits), bpf_map__fd(s->obj->maps.stats), s->ncpus, t);
+}
+
+void session_for_each_tgid(struct session *s, void (*cb)(int tgid))
+{
+	struct exit_key key, next, *prev = NULL;
+	int fd = bpf_map__fd(s->obj->maps.exits);
+	int last = -1;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if ((int)key.tgid != last)
+			cb((int)key.tgid);
+		last = (int)key.tgid;
+	}
+}
+
+void session_detach(struct session *s)
+{
+	if (s->obj && s->attached)
+		exitprof_bpf__detach(s->obj);
+	s->attached = false;
+}
+
+void session_close(struct session *s)
+{
+	session_detach(s);
+	if (s->obj)
+		exitprof_bpf__destroy(s->obj);
+	s->obj = NULL;
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
+	s->stats_fd = -1;
+}
+
+int session_prog_costs(const struct session *s, struct prog_cost *out, int n)
+{
+	struct bpf_program *prog;
+	int i = 0;
+
+	if (!s->obj || s->stats_fd < 0)
+		return -1;
+	bpf_object__for_each_program(prog, s->obj->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (i >= n || fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		out[i].name = bpf_program__name(prog);
+		out[i].run_cnt = info.run_cnt;
+		out[i].run_time_ns = info.run_time_ns;
+		out[i].recursion_misses = info.recursion_misses;
+		i++;
+	}
+	return i;
+}
+
+int session_timeline_cells(struct session *s, collect_cell_fn cb, void *ctx)
+{
+	return collect_timeline(bpf_map__fd(s->obj->maps.timeline_bins), s->ncpus, cb, ctx);
+}
+
+int session_vm_start(struct session *s, uint32_t tgid, uint64_t *t0_ns)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(s->obj->maps.vm_start), &tgid, t0_ns) == 0 ? 0 : -1;
+}

@@ -1,0 +1,57 @@
+/* `exitprof plot`: turns a timeline CSV (timeline_csv.h) into a gnuplot script and runs gnuplot
+ * to draw it: exits/s stacked by reason, the cumulative total on the second y axis, and optional
+ * vertical marks (boot phases). gnuplot draws; this file only prepares data and the script. */
+#ifndef EXITPROF_PLOT_H
+#define EXITPROF_PLOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* One stacked series: a reason (or "other"), its count per bin. */
+struct plot_series {
+	char name[64];
+	uint64_t total;
+	uint64_t *counts; /* [nbins] */
+};
+
+struct plot_mark {
+	double t_ms;
+	char label[64];
+};
+
+/* The timeline pivoted to one row per bin and one column per reason. */
+struct plot_data {
+	double *t_ms;     /* [nbins] start of each bin, ascending */
+	size_t nbins;
+	double bin_ms;    /* bin width, from the spacing of the bins */
+	struct plot_series *series; /* sorted by total, largest first */
+	size_t nseries;
+	uint64_t total;
+	struct plot_mark *marks;
+	size_t nmarks;
+};
+
+/* Reads a timeline CSV (sums over vCPUs; names are "<reason_name>", or "<ISA> <reason_name>"
+ * when the file holds both ISAs). Returns 0, or -1 with a reason in err. */
+int plot_load_csv(FILE *f, struct plot_data *d, char *err, size_t errlen);
+
+/* Reads marks: a CSV with the columns t_ms and label (found by header name). */
+int plot_load_marks(FILE *f, struct plot_data *d, char *err, size_t errlen);
+
+/* Keeps the top `keep` series and folds the rest into one named "other". */
+int plot_fold_series(struct plot_data *d, size_t keep);
+
+/* Merges every k neighbouring bins into one (k >= 1; the last may be partial). */
+int plot_widen(struct plot_data *d, size_t k);
+
+void plot_data_free(struct plot_data *d);
+
+/* Writes the gnuplot script that draws d into `output` (terminal from its extension: .svg, or
+ * .png). Returns 0, or -1 if the extension is neither. */
+int plot_write_script(FILE *f, const struct plot_data *d, const char *output, const char *title);
+
+/* The `exitprof plot` subcommand: argv[0] is "plot". */
+int exitprof_plot_main(int argc, char **argv);
+
+#endif
