@@ -10,6 +10,11 @@
  * ecx is 32 bits, so "every ecx" is sampled: exhaustively near both ends of the
  * range and around every power of two and every leaf number, plus 2,000,000
  * pseudo-random values (fixed seed, printed).
+ *
+ * The guest picks ecx, so every index derived from it must go through
+ * array_index_nospec() (Spectre v1). shim/nospec.c logs the calls; the slot and
+ * classify checks below require the clamp, with the right bound, on each lookup.
+ * (exit_stats.c's own clamp, on the counter read, is kernel-only: not tested here.)
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,6 +23,7 @@
 
 #include "check.h"
 #include "exit_stats.h"
+#include "linux/nospec.h"
 #include "samples.h"
 
 static const unsigned isas[] = { KVM_EXIT_STATS_ISA_VMX, KVM_EXIT_STATS_ISA_SVM };
@@ -46,12 +52,26 @@ static int expected_slot(unsigned isa, uint32_t code)
 static void check_slot(uint32_t code, void *arg)
 {
 	struct slot_owner *o = arg;
+	unsigned long calls = shim_nospec_calls;
 	int slot = kvm_exit_stats_slot(o->isa, code);
 
 	CHECK(slot == expected_slot(o->isa, code), "isa %u code 0x%x: slot %d, want %d",
 	      o->isa, code, slot, expected_slot(o->isa, code));
 	if (slot == KVM_EXIT_STATS_NO_SLOT)
 		return;
+	/* A slot computed from the code is clamped to its range (VMEXIT_INVALID's is a constant). */
+	if (slot < 0x100)
+		CHECK(shim_nospec_calls == calls + 1 && shim_nospec_last.index == code &&
+			      shim_nospec_last.size == 0x100,
+		      "isa %u code 0x%x: slot not clamped to 0..0xff (%lu calls, last %lu of %lu)",
+		      o->isa, code, shim_nospec_calls - calls, shim_nospec_last.index,
+		      shim_nospec_last.size);
+	else if (slot < 0x104)
+		CHECK(shim_nospec_calls == calls + 1 && shim_nospec_last.index == code - 0x400 &&
+			      shim_nospec_last.size == 4,
+		      "isa %u code 0x%x: slot not clamped to 0x400..0x403 (%lu calls, last %lu of %lu)",
+		      o->isa, code, shim_nospec_calls - calls, shim_nospec_last.index,
+		      shim_nospec_last.size);
 	CHECK(slot >= 0 && slot < KVM_EXIT_STATS_NR_SLOTS, "isa %u code 0x%x: slot %d out of range",
 	      o->isa, code, slot);
 	if (slot < 0 || slot >= KVM_EXIT_STATS_NR_SLOTS)
@@ -70,6 +90,18 @@ static void test_slots(void)
 		for_each_sample(check_slot, &o);
 	}
 	CHECK(KVM_EXIT_STATS_NR_SLOTS == 0x105, "slot count %d", KVM_EXIT_STATS_NR_SLOTS);
+}
+
+/* The stand-in itself: in range gives the index, anything else 0, as in the kernel. */
+static void test_nospec_standin(void)
+{
+	CHECK_C(array_index_nospec(5u, 0x100) == 5u);
+	CHECK_C(array_index_nospec(0xffu, 0x100) == 0xffu);
+	CHECK_C(array_index_nospec(0x100u, 0x100) == 0);
+	CHECK_C(array_index_nospec(0xffffffffu, 0x100) == 0);
+	CHECK_C(array_index_nospec(KVM_EXIT_STATS_NO_SLOT, KVM_EXIT_STATS_NR_SLOTS) == 0);
+	CHECK_C(array_index_nospec(KVM_EXIT_STATS_NR_SLOTS - 1, KVM_EXIT_STATS_NR_SLOTS) ==
+		KVM_EXIT_STATS_NR_SLOTS - 1);
 }
 
 /* --- undefined / not handled / valid -------------------------------------- */
@@ -105,8 +137,17 @@ struct classify_arg {
 static void check_classify(uint32_t code, void *arg)
 {
 	struct classify_arg *a = arg;
+	int slot = kvm_exit_stats_slot(a->isa, code);
+	unsigned long calls = shim_nospec_calls;
 	enum kvm_exit_stats_answer got = kvm_exit_stats_classify(a->isa, a->handled, code);
 	enum kvm_exit_stats_answer want;
+
+	/* The handled_slots[] lookup uses a clamped slot. */
+	if (kvm_exit_stats_reason_defined(a->isa, code) && slot != KVM_EXIT_STATS_NO_SLOT)
+		CHECK(shim_nospec_calls > calls && shim_nospec_last.index == (unsigned long)slot &&
+			      shim_nospec_last.size == KVM_EXIT_STATS_NR_SLOTS,
+		      "isa %u code 0x%x: handled_slots[%d] not clamped to %d slots", a->isa, code,
+		      slot, KVM_EXIT_STATS_NR_SLOTS);
 
 	if (!kvm_exit_stats_reason_defined(a->isa, code))
 		want = KVM_EXIT_STATS_UNDEFINED;
@@ -243,6 +284,7 @@ static void test_leaves(void)
 
 int main(void)
 {
+	test_nospec_standin();
 	test_slots();
 	test_classify();
 	test_known_codes();

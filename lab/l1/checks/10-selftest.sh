@@ -13,7 +13,7 @@ else
 	hist_stop "$ART/selftest"
 	_entries=$(hist_entries "$ART/selftest/hist-entry.txt")
 	case $_rc in
-	0) result selftest PASS "exit_stats_test: $(grep -v '^Random seed' "$ART/selftest/out.txt" | tail -n 2 | tr '\n' ' ')" ;;
+	0) result selftest PASS "exit_stats_test: $(grep -v '^Random seed' "$ART/selftest/out.txt" | tail -n 3 | tr '\n' ' ')" ;;
 	4) result selftest SKIP "exit_stats_test skipped itself: $(tail -n 1 "$ART/selftest/out.txt")" ;;
 	124 | 137 | 143) if [ "$_entries" = 0 ]; then
 		result selftest FAIL "LAB FAILURE: exit_stats_test hung (300 s) with 0 kvm_entry events: KVM_RUN never entered the guest"
