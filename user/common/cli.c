@@ -2,6 +2,7 @@
 /* See cli.h. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,14 @@ void cli_error(const char *prog, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cli_flush_stdout(const char *prog, const char *what, int rc, int fail_rc)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	cli_error(prog, "cannot write %s (%s): check where stdout goes", what, strerror(errno));
+	return fail_rc;
 }
 
 void cli_usage_error(const struct argp_state *state, const char *fmt, ...)

@@ -23,6 +23,10 @@ enum cli_status {
  * cli_error("exitprof", "--vm '%s' is not a process id: give the VMM's pid", arg). */
 void cli_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* At a command's end: flushes stdout and returns rc, or, if its output could not be written,
+ * fail_rc after the one error line ("cannot write WHAT ..."). */
+int cli_flush_stdout(const char *prog, const char *what, int rc, int fail_rc);
+
 /* For a subcommand's argp parser: the error line "exitprof NAME: CAUSE: FIX", then exit
  * CLI_USAGE (one line: no "Try --help" after it). */
 void cli_usage_error(const struct argp_state *state, const char *fmt, ...)

@@ -442,9 +442,5 @@ int compare_main(int argc, char **argv)
 	}
 out:
 	run_close(&r);
-	if (fflush(stdout)) {
-		fprintf(stderr, "exitprof: cannot write the comparison (%s)\n", strerror(errno));
-		return CLI_CANNOT;
-	}
-	return rc;
+	return cli_flush_stdout("exitprof", "the comparison", rc, CLI_CANNOT);
 }

@@ -157,9 +157,5 @@ int compare_stats_main(int pid, double duration_s, bool verbose)
 	printf("compare-kvm-stats: %s\n", rc == 0 ? "AGREE" : "DIFFER");
 out:
 	run_close(&r);
-	if (fflush(stdout)) {
-		fprintf(stderr, "exitprof: cannot write the comparison (%s)\n", strerror(errno));
-		return CLI_CANNOT;
-	}
-	return rc;
+	return cli_flush_stdout("exitprof", "the comparison", rc, CLI_CANNOT);
 }
