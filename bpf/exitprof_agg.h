@@ -45,10 +45,23 @@ struct ep_sample {
 	__u64 halt_ns;
 };
 
+/* The histogram index of a slot, bounded so that every verifier tracks it. The compiler knows
+ * a __u32 slot fits in 32 bits and bounds it with a 32-bit compare (`if w1 < 40`), whose bound
+ * the verifier of Linux 6.1 does not carry over to the 64-bit register used in the pointer
+ * arithmetic ("math between map_value pointer and register with unbounded min value"). The
+ * empty asm hides the value's origin, so the compare must be a 64-bit one on that register. */
+static __always_inline __u64 ep_hist_index(__u32 slot)
+{
+	__u64 i = slot;
+
+	asm volatile("" : "+r"(i));
+	return i < EXITPROF_HIST_SLOTS ? i : EXITPROF_HIST_SLOTS - 1;
+}
+
 /* Add one finished exit to a per-CPU value. min_ns is only meaningful once timed > 0. */
 static __always_inline void ep_val_add_sample(struct exit_val *v, const struct ep_sample *s)
 {
-	__u32 slot = ep_log2_slot(s->total_ns);
+	__u64 slot = ep_hist_index(ep_log2_slot(s->total_ns));
 
 	if (v->timed == 0 || s->total_ns < v->min_ns)
 		v->min_ns = s->total_ns;
@@ -58,8 +71,7 @@ static __always_inline void ep_val_add_sample(struct exit_val *v, const struct e
 	v->total_ns += s->total_ns;
 	v->user_ns += s->user_ns;
 	v->halt_ns += s->halt_ns;
-	if (slot < EXITPROF_HIST_SLOTS) /* always true; spelled out for the verifier */
-		v->hist[slot]++;
+	v->hist[slot]++;
 }
 
 /* Timeline bin of an exit at `now` for a VM whose t0 is `t0`; saturates instead of wrapping. */

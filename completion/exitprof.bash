@@ -94,10 +94,11 @@ _exitprof()
 		case $prev in
 		-p | --vm) COMPREPLY=($(compgen -W "$(_exitprof_vm_pids)" -- "$cur")); return ;;
 		-s | --sort) COMPREPLY=($(compgen -W "count time avg max" -- "$cur")); return ;;
-		--csv | --json | --timeline) _exitprof_files; return ;;
+		--csv | --json | --timeline | --metrics-file) _exitprof_files; return ;;
+		--metrics) return ;;
 		-c | --vcpu | -i | --interval | -d | --duration | --bin) return ;;
 		esac
-		opts="--vm --all --vcpu --per-vcpu --interval --duration --sort --csv --json --timeline
+		opts="--vm --all --vcpu --per-vcpu --interval --duration --sort --csv --json --timeline --metrics --metrics-file
 			--bin --verbose --bpf-stats --help --usage --version"
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -W "record plot compare" -- "$cur"))

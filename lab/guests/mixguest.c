@@ -5,7 +5,8 @@
  * RDMSR+WRMSR of an intercepted MSR, optional CPUID queries (the exitprof leaves), then one HLT.
  * With --wait the VM and its vCPUs exist (so `exitprof --vm PID` can attach) before any vCPU
  * runs: the program prints "READY pid=P" and runs only after SIGUSR1. That removes the race
- * between attaching the profiler and the first exit.
+ * between attaching the profiler and the first exit. With --hold it keeps its VM after DONE until
+ * a (further) SIGUSR1: KVM's statistics of a VM are readable only while the VM exists.
  *
  * Output lines (stdout), read by lab/l1/lib.sh:
  *   READY pid=P vcpus=V
@@ -82,10 +83,11 @@ static void die(const char *what)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: mixguest [--wait] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
+		"usage: mixguest [--wait] [--hold] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
 		"       mixguest --isa\n"
 		"  MIX         cpuid=N,io=M,msr=K for one vCPU (up to %d vCPUs)\n"
 		"  --wait      print READY pid=P and run only after SIGUSR1\n"
+		"  --hold      after DONE, keep the VM until SIGUSR1\n"
 		"  --query     vCPU 0 runs CPUID for each leaf:subleaf pair (hex) after its mix\n"
 		"  --snapshot  vCPU 0 reads 0x4FFFFFFF, 0x4FFFFFFD per reason R (hex), 0x4FFFFFFF,\n"
 		"              retried until no other exit fell in between (at most %d tries)\n"
@@ -278,7 +280,7 @@ static void print_queries(void)
 int main(int argc, char **argv)
 {
 	struct mix_block *b0;
-	int wait = 0, failed = 0, nmix = 0;
+	int wait = 0, hold = 0, failed = 0, nmix = 0, sig;
 	char *mixes[MAX_VCPUS], *query = NULL, *snapshot = NULL;
 	sigset_t go;
 
@@ -302,6 +304,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--wait"))
 			wait = 1;
+		else if (!strcmp(argv[i], "--hold"))
+			hold = 1;
 		else if (!strcmp(argv[i], "--query") && i + 1 < argc)
 			query = argv[++i];
 		else if (!strcmp(argv[i], "--snapshot") && i + 1 < argc)
@@ -330,13 +334,11 @@ int main(int argc, char **argv)
 	if (snapshot)
 		parse_snapshot(snapshot, b0);
 
+	/* Block SIGUSR1 before announcing anything, so an early signal is not lost. */
+	sigemptyset(&go);
+	sigaddset(&go, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &go, NULL);
 	if (wait) {
-		/* Block SIGUSR1 before announcing, so an early signal is not lost. */
-		int sig;
-
-		sigemptyset(&go);
-		sigaddset(&go, SIGUSR1);
-		sigprocmask(SIG_BLOCK, &go, NULL);
 		printf("READY pid=%d vcpus=%d\n", getpid(), nr_vcpus);
 		sigwait(&go, &sig);
 	}
@@ -357,6 +359,10 @@ int main(int argc, char **argv)
 		print_queries();
 		print_expectations();
 		printf("DONE\n");
+	}
+	if (hold) {
+		printf("HOLDING\n");
+		sigwait(&go, &sig);
 	}
 	microvm_destroy(&vm);
 	return failed;

@@ -236,7 +236,42 @@ guest_failure() {
 }
 
 # expect_counts: "reason count" (decimal) of the exits the guest says it controls.
-expect_counts() {
-	sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=[a-z]* count=\([0-9]*\)/\1 \2/p' "$GUEST_DIR/guest.out" |
+expect_counts() { expect_counts_of "$GUEST_DIR/guest.out"; }
+
+expect_counts_of() { # GUEST-OUTPUT: the same, from that file
+	sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=[a-z]* count=\([0-9]*\)/\1 \2/p' "$1" |
 		while read -r r c; do echo "$((r)) $c"; done
+}
+
+# --- exitprof's CSV (docs/output.md) against the other counters ---
+
+# exitprof_counts CSV [VCPU]: "reason count timed total_ns min_ns avg_ns max_ns user_ns halt_ns"
+# per reason (decimal), summed over the VM's vCPUs (or only vCPU VCPU's), from the rows of kind
+# "total". Columns found by header name (docs/output.md), so added columns do not break it.
+# Malformed rows print "malformed".
+exitprof_counts() {
+	tr -d '\r' <"$1" | awk -F, -v vcpu="${2:-}" '
+		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; nf = NF; next }
+		NF != nf { print "malformed", NR; next }
+		$c["kind"] != "total" || (vcpu != "" && $c["vcpu"] != vcpu) { next }
+		{
+			r = $c["reason"]; n[r] += $c["count"]; t[r] += $c["timed"]; ns[r] += $c["total_ns"]
+			u[r] += $c["user_ns"]; h[r] += $c["halt_ns"]
+			if ($c["min_ns"] != "" && (!(r in mn) || $c["min_ns"] < mn[r])) mn[r] = $c["min_ns"]
+			if ($c["max_ns"] != "" && $c["max_ns"] > mx[r]) mx[r] = $c["max_ns"]
+		}
+		END { for (r in n) printf "%s %d %d %d %d %d %d %d %d\n", r, n[r], t[r], ns[r], mn[r] + 0,
+			t[r] ? ns[r] / t[r] : 0, mx[r] + 0, u[r], h[r] }' | sort -n
+}
+
+# diff_counts WANT GOT: "name want got" for every reason of WANT whose count differs in GOT
+# (both files "reason count ..."); empty when all agree.
+diff_counts() {
+	awk 'NR == FNR { w[$1] = $2; next } { g[$1] = $2 }
+		END { for (r in w) if (w[r] != g[r] + 0) printf "%s:want=%s,got=%d ", r, w[r], g[r] }' "$1" "$2"
+}
+
+# brief FILE: "name=count ..." of a "reason count" file, for details.
+brief() {
+	while read -r r c _; do printf '%s=%s ' "$(reason_name "$r")" "$c"; done <"$1"
 }

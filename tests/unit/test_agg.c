@@ -110,6 +110,28 @@ static void test_val(void)
 	CHECK(v.count == 0, "ep_val_add_sample does not count exits (kvm_exit does)");
 }
 
+/* The last slot holds everything from 2^39 ns up: the clamp the BPF program's 64-bit bound
+ * (ep_hist_index) keeps, and every index stays inside the array. */
+static void test_last_slot(void)
+{
+	static const uint64_t samples[] = { 1ull << 38, (1ull << 39) - 1, 1ull << 39, 1ull << 40, UINT64_MAX };
+	struct exit_val v;
+
+	memset(&v, 0, sizeof(v));
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		struct ep_sample s = { samples[i], 0, 0 };
+		ep_val_add_sample(&v, &s);
+	}
+	CHECK(v.hist[38] == 2 && v.hist[EXITPROF_HIST_SLOTS - 1] == 3, "slot 38: %llu, last slot: %llu",
+	      (unsigned long long)v.hist[38], (unsigned long long)v.hist[EXITPROF_HIST_SLOTS - 1]);
+	for (uint32_t slot = 0; slot < 70; slot++) {
+		uint64_t i = ep_hist_index(slot);
+		CHECK(i == (slot < EXITPROF_HIST_SLOTS ? slot : EXITPROF_HIST_SLOTS - 1), "ep_hist_index(%u) = %llu",
+		      slot, (unsigned long long)i);
+	}
+	CHECK(ep_hist_index(UINT32_MAX) == EXITPROF_HIST_SLOTS - 1, "ep_hist_index(UINT32_MAX)");
+}
+
 static void test_bins(void)
 {
 	const uint64_t t0 = 1000000, bin = 10000000;
@@ -213,6 +235,7 @@ int main(void)
 	test_halt();
 	test_abandoned();
 	test_val();
+	test_last_slot();
 	test_bins();
 	test_random();
 	return test_result("test_agg");

@@ -1,5 +1,6 @@
 /* Option parsing in-process: good command lines give the right struct, every bad one gives
  * status 2 and one line naming the option and the fix. */
+#include <arpa/inet.h>
 #include <string.h>
 #include "args.h"
 #include "number.h"
@@ -67,6 +68,8 @@ static void bad(void)
 	BAD("--csv needs a file", "--all", "--csv", "");
 	BAD("both write to stdout", "--all", "--csv", "-", "--json", "-");
 	BAD("unexpected argument 'extra'", "--all", "extra");
+	BAD("--metrics 'localhost:9477' is not [ADDR:]PORT", "--all", "--metrics", "localhost:9477");
+	BAD("--metrics-file needs a file name", "--all", "--metrics-file", "-");
 }
 
 static int number_parse_positive_1e7(const char *s, double *out)
@@ -101,10 +104,32 @@ static void numbers(void)
 	CHECK(args_parse_bin("3600001", &ns) == -1, "--bin above an hour");
 }
 
+/* --metrics [ADDR:]PORT: 127.0.0.1 unless an IPv4 address is given; strict about the rest. */
+static void listen_addrs(void)
+{
+	uint32_t addr;
+	uint16_t port;
+
+	CHECK(args_parse_listen("9477", &addr, &port) == 0 && addr == htonl(0x7f000001) && port == 9477,
+	      "PORT alone: 127.0.0.1");
+	CHECK(args_parse_listen("0.0.0.0:80", &addr, &port) == 0 && addr == 0 && port == 80, "0.0.0.0:80");
+	CHECK(args_parse_listen("10.1.2.3:65535", &addr, &port) == 0 && addr == htonl(0x0a010203) && port == 65535,
+	      "10.1.2.3:65535");
+	CHECK(args_parse_listen("0", &addr, &port) == -1, "port 0");
+	CHECK(args_parse_listen("65536", &addr, &port) == -1, "port 65536");
+	CHECK(args_parse_listen("256.0.0.1:80", &addr, &port) == -1, "octet 256");
+	CHECK(args_parse_listen("1.2.3:80", &addr, &port) == -1, "three octets");
+	CHECK(args_parse_listen("1.2.3.4x:80", &addr, &port) == -1, "trailing junk in the address");
+	CHECK(args_parse_listen("localhost:80", &addr, &port) == -1, "names are not resolved");
+	CHECK(args_parse_listen("1.2.3.4:", &addr, &port) == -1, "no port");
+	CHECK(args_parse_listen("0x50", &addr, &port) == -1, "hex port");
+}
+
 int main(void)
 {
 	good();
 	bad();
 	numbers();
+	listen_addrs();
 	return test_result("test_args");
 }

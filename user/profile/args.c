@@ -1,5 +1,6 @@
 /* argp definition of exitprof's command line, plus strict validation of every value. */
 #include <argp.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -32,6 +33,7 @@ static const char doc[] =
 	"  exitprof plot boot.csv -o boot.svg          # draw a timeline (see exitprof record/plot --help)\n"
 	"  exitprof compare --duration 5               # BPF against the patched KVM's counters\n"
 	"                                              # (see exitprof compare --help)\n"
+	"  exitprof --all --metrics 9477               # Prometheus metrics on 127.0.0.1:9477/metrics\n"
 	"\n"
 	"OPTIONS:\v"
 	"Columns: count, % of the exits in the same table, total/avg/p50/p99/max of exit->entry "
@@ -40,9 +42,9 @@ static const char doc[] =
 	"--interval each table covers that interval, except MAX, which is since the start.\n"
 	"Exit status: 0 success (also when the VM exits mid-run), 1 the system is not ready "
 	"(privileges, pid, tracepoints, BTF, output file, BPF load), 2 bad command line.\n"
-	"CSV/JSON columns: docs/output.md.";
+	"CSV/JSON columns: docs/output.md; metrics: docs/metrics.md.";
 
-enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_TIMELINE, OPT_BIN };
+enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_TIMELINE, OPT_BIN, OPT_METRICS, OPT_METRICS_FILE };
 
 static const struct argp_option options[] = {
 	{ "vm", 'p', "PID", 0, "Profile the VM whose VMM process is PID (e.g. QEMU's pid)", 0 },
@@ -57,6 +59,10 @@ static const struct argp_option options[] = {
 	{ "timeline", OPT_TIMELINE, "FILE", 0, "With --vm: also write the VM's exits in time bins as CSV "
 	  "(columns: docs/boot-analysis.md). For a boot: exitprof record", 0 },
 	{ "bin", OPT_BIN, "MS", 0, "Bin width of --timeline in milliseconds (default 10)", 0 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
+	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
+	{ "metrics-file", OPT_METRICS_FILE, "FILE", 0,
+	  "Write Prometheus metrics to FILE (atomically; every --interval, else every 10 s, and at the end)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's messages (e.g. the verifier log)", 0 },
 	{ "bpf-stats", OPT_BPF_STATS, NULL, 0,
 	  "At the end, print each BPF program's run count and average run time as the kernel "
@@ -94,6 +100,33 @@ int args_parse_pid(const char *s, int *pid)
 int args_parse_bin(const char *s, uint64_t *bin_ns)
 {
 	return number_parse_ms_as_ns(s, ARGS_BIN_MS_MIN, ARGS_BIN_MS_MAX, bin_ns);
+}
+
+int args_parse_listen(const char *s, uint32_t *addr, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	unsigned b[4];
+	int64_t p;
+	char tail;
+
+	*addr = htonl(0x7f000001); /* 127.0.0.1: metrics stay on the host unless asked */
+	if (colon) {
+		char host[32];
+
+		if ((size_t)(colon - s) >= sizeof(host))
+			return -1;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+		if (sscanf(host, "%u.%u.%u.%u%c", &b[0], &b[1], &b[2], &b[3], &tail) != 4 || b[0] > 255 || b[1] > 255 ||
+		    b[2] > 255 || b[3] > 255)
+			return -1;
+		*addr = htonl(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
+		s = colon + 1;
+	}
+	if (number_parse_uint(s, 65535, &p) || p == 0)
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -159,6 +192,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_BIN:
 		if (args_parse_bin(arg, &a->bin_ns))
 			return fail(ps, "--bin '%s' is not a bin width: " ARGS_BIN_FIX, arg);
+		break;
+	case OPT_METRICS:
+		if (args_parse_listen(arg, &a->metrics_addr, &a->metrics_port))
+			return fail(ps, "--metrics '%s' is not [ADDR:]PORT: give e.g. --metrics 9477 or --metrics 0.0.0.0:9477", arg);
+		a->metrics = arg;
+		break;
+	case OPT_METRICS_FILE:
+		if (!*arg || !strcmp(arg, "-"))
+			return fail(ps, "--metrics-file needs a file name: give a path (it is replaced atomically)");
+		a->metrics_file = arg;
 		break;
 	case 'v':
 		a->verbose = true;

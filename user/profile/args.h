@@ -21,7 +21,18 @@ struct args {
 	bool bpf_stats;	     /* --bpf-stats: kernel-measured cost of each BPF program, at the end */
 	const char *timeline; /* --timeline FILE: the VM's exit timeline CSV (user/timeline/record.c), NULL = none */
 	uint64_t bin_ns;     /* --bin MS of the timeline, in ns; 0 = default (10 ms) */
+	const char *metrics; /* --metrics [ADDR:]PORT: serve Prometheus metrics over HTTP, NULL = no */
+	uint32_t metrics_addr; /* its IPv4 address, network order (default 127.0.0.1) */
+	uint16_t metrics_port;
+	const char *metrics_file; /* --metrics-file FILE: the same, written atomically, NULL = no */
 };
+
+/* How often --metrics-file is rewritten when no --interval is given. */
+#define ARGS_METRICS_FILE_PERIOD_S 10.0
+
+/* "[ADDR:]PORT" (ADDR an IPv4 address, default 127.0.0.1; PORT 1..65535) -> network-order address
+ * and port. 0, or -1. */
+int args_parse_listen(const char *s, uint32_t *addr, uint16_t *port);
 
 #define ARGS_ERR_MAX 256
 

@@ -7,6 +7,7 @@
  * BTF (each failure: one line, non-zero exit, nothing loaded yet); load + attach; wait for ticks,
  * the duration, a signal or the VM's exit; print; detach on every path.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,6 +21,8 @@
 #include "cli.h"
 #include "clock.h"
 #include "exit_table.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "preflight.h"
 #include "profile_cmd.h"
 #include "report.h"
@@ -30,6 +33,7 @@
 
 #define ERR_MAX 512
 #define VM_POLL_MS 200 /* how often a --vm target is checked for having exited */
+#define METRICS_HTTP_REFRESH_S 1.0 /* how old a scrape's numbers can be */
 
 /* Outputs of one run. The table goes to stderr when CSV or JSON took stdout. An output that
  * fails is closed and dropped: the run goes on writing the others, so what was collected still
@@ -126,7 +130,8 @@ static void emit(struct outputs *o, const struct args *a, const struct exit_tabl
 static int preflight(const struct args *a, struct tp_avail *tp, char *err, size_t errlen)
 {
 	if (preflight_output("--csv", a->csv, err, errlen) || preflight_output("--json", a->json, err, errlen) ||
-	    preflight_output("--timeline", a->timeline, err, errlen))
+	    preflight_output("--timeline", a->timeline, err, errlen) ||
+	    preflight_output("--metrics-file", a->metrics_file, err, errlen))
 		return -1;
 	if (a->vm_pid && target_check(a->vm_pid, err, errlen))
 		return -1;
@@ -147,7 +152,7 @@ static void remember_vm(int pid)
 			return;
 	if (n_names < NAME_CACHE && target_alive(pid)) {
 		names[n_names].pid = pid;
-		target_comm(pid, names[n_names].comm, sizeof(names[n_names].comm));
+		target_vm_name(pid, names[n_names].comm, sizeof(names[n_names].comm));
 		n_names++;
 	}
 }
@@ -166,9 +171,42 @@ static void vm_name(int pid, char *buf, size_t len)
 			return;
 		}
 	if (target_alive(pid))
-		target_comm(pid, buf, len);
+		target_vm_name(pid, buf, len);
 	else
 		snprintf(buf, len, "exited");
+}
+
+/* The metrics of the cumulative table t, to the HTTP server (h) and/or --metrics-file. Returns 0,
+ * or -1 after one error line when the file cannot be written. */
+static int publish_metrics(const struct args *a, struct metrics_http *h, bool to_file, const struct exit_table *t,
+			   const struct session *s)
+{
+	struct prog_cost c[8];
+	struct metrics_prog_cost mc[8];
+	int n = a->bpf_stats ? session_prog_costs(s, c, 8) : 0;
+
+	for (int i = 0; i < n; i++)
+		mc[i] = (struct metrics_prog_cost){ c[i].name, c[i].run_cnt, c[i].run_time_ns };
+	struct metrics_input in = { t, a->per_vcpu, vm_name, n > 0 ? mc : NULL, n > 0 ? n : 0 };
+	if (h) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		if (m) {
+			int r = metrics_write(m, &in);
+
+			if (fclose(m) == 0 && r == 0)
+				metrics_http_update(h, buf, len);
+			free(buf);
+		}
+	}
+	if (to_file && metrics_write_file(a->metrics_file, &in)) {
+		cli_error("exitprof", "cannot write --metrics-file %s (%s): free space or choose another path",
+			  a->metrics_file, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* --bpf-stats: what each program cost, per run, as the kernel measured it (bench/README.md). */
@@ -194,8 +232,10 @@ int profile_main(int argc, char **argv)
 	struct outputs out;
 	struct session s;
 	struct exit_table prev, cur;
+	struct metrics_http *mh = NULL;
 	enum stop_reason why = STOP_ERROR;
-	double t_start, t_prev, next_tick, deadline, next_names = 0;
+	double t_start, t_prev, next_tick, deadline, next_names = 0, next_http = 0, next_file = 0, file_period = 0;
+	bool metrics_failed = false;
 	int sfd, rc = CLI_FAILED;
 
 	if (args_parse(argc, argv, &a, err, sizeof(err), false)) {
@@ -234,6 +274,19 @@ int profile_main(int argc, char **argv)
 		close_outputs(&out);
 		return CLI_FAILED;
 	}
+	if (a.metrics && !(mh = metrics_http_start(a.metrics_addr, a.metrics_port, err, sizeof(err)))) {
+		cli_error("exitprof", "%s", err);
+		session_close(&s);
+		close_outputs(&out);
+		return CLI_FAILED;
+	}
+	if (mh) {
+		char ip[16];
+		uint32_t h = ntohl(a.metrics_addr);
+
+		snprintf(ip, sizeof(ip), "%u.%u.%u.%u", h >> 24, (h >> 16) & 255, (h >> 8) & 255, h & 255);
+		fprintf(stderr, "exitprof: metrics at http://%s:%u/metrics\n", ip, a.metrics_port);
+	}
 
 	if (a.all)
 		fprintf(stderr, "exitprof: profiling every VM...%s\n", a.duration_s > 0 ? "" : " Ctrl-C to stop");
@@ -245,6 +298,9 @@ int profile_main(int argc, char **argv)
 	t_start = t_prev = clock_now_s();
 	next_tick = a.interval_s > 0 ? t_start + a.interval_s : 0;
 	deadline = a.duration_s > 0 ? t_start + a.duration_s : 0;
+	next_http = mh ? t_start : 0;
+	file_period = a.interval_s > 0 ? a.interval_s : ARGS_METRICS_FILE_PERIOD_S;
+	next_file = a.metrics_file ? t_start : 0;
 
 	for (;;) {
 		double t = clock_now_s(), wake = t + VM_POLL_MS / 1000.0;
@@ -284,6 +340,28 @@ int profile_main(int argc, char **argv)
 			while (next_tick <= t)
 				next_tick += a.interval_s;
 		}
+		if ((next_http && t >= next_http) || (next_file && t >= next_file)) {
+			bool to_file = next_file && t >= next_file;
+
+			if (session_read(&s, &cur)) {
+				fprintf(stderr, "exitprof: cannot read the BPF maps (%s)\n", strerror(errno));
+				break;
+			}
+			remember_vms(&cur);
+			if (publish_metrics(&a, next_http && t >= next_http ? mh : NULL, to_file, &cur, &s)) {
+				metrics_failed = true;
+				next_file = 0; /* one error line; the table still gets everything */
+			}
+			exit_table_free(&cur);
+			while (next_http && next_http <= t)
+				next_http += METRICS_HTTP_REFRESH_S;
+			while (next_file && next_file <= t)
+				next_file += file_period;
+		}
+		if (next_http && next_http < wake)
+			wake = next_http;
+		if (next_file && next_file < wake)
+			wake = next_file;
 		if (next_tick && next_tick < wake)
 			wake = next_tick;
 		if (deadline && deadline < wake)
@@ -327,15 +405,20 @@ int profile_main(int argc, char **argv)
 				}
 			}
 			emit(&out, &a, &cur, &total);
+			if (a.metrics_file && !metrics_failed && publish_metrics(&a, mh, true, &cur, &s))
+				metrics_failed = true;
 			exit_table_free(&cur);
 			uint64_t t0;
 			if (a.timeline && timeline_save(&s, (uint32_t)a.vm_pid,
 								a.bin_ns ? a.bin_ns : EXITPROF_DEFAULT_BIN_NS, a.timeline, &t0))
 				bad = 1;
-			rc = bad || out.failed ? CLI_FAILED : CLI_OK;
+			rc = bad || out.failed || metrics_failed ? CLI_FAILED : CLI_OK;
 		}
 	}
 	exit_table_free(&prev);
+	if (mh)
+		fprintf(stderr, "exitprof: metrics served %lu scrapes\n", metrics_http_scrapes(mh));
+	metrics_http_stop(mh);
 	if (a.bpf_stats)
 		print_prog_costs(&s);
 	session_close(&s);

@@ -2,6 +2,7 @@
  * named "kvm-vm", so /proc/PID/fd/N links to "anon_inode:kvm-vm" (the same test kvm_stat and
  * perf kvm use to find guests). */
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -174,4 +175,47 @@ int target_alive(int pid)
 	}
 	closedir(d);
 	return alive;
+}
+
+/* QEMU's -name value: "NAME", "NAME,process=..." or "guest=NAME,..." (option syntax). */
+static int qemu_name(const char *arg, char *buf, size_t len)
+{
+	const char *p = arg, *end;
+
+	if (!strncmp(p, "guest=", 6))
+		p += 6;
+	else if (strchr(p, '=') && strchr(p, '=') < (strchr(p, ',') ? strchr(p, ',') : p + strlen(p)))
+		return -1; /* first item is some other key=value: look for guest= below */
+	end = strchr(p, ',');
+	snprintf(buf, len, "%.*s", (int)(end ? end - p : (ptrdiff_t)strlen(p)), p);
+	return buf[0] ? 0 : -1;
+}
+
+void target_vm_name(int pid, char *buf, size_t len)
+{
+	char path[64], cmd[8192];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "r");
+	n = f ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	cmd[n] = '\0';
+	for (size_t i = 0; i < n;) {
+		const char *arg = cmd + i;
+		size_t l = strlen(arg);
+
+		if ((!strcmp(arg, "-name") || !strcmp(arg, "--name")) && i + l + 1 < n) {
+			const char *val = arg + l + 1, *g = strstr(val, "guest=");
+
+			if (qemu_name(val, buf, len) == 0)
+				return;
+			if (g && (g == val || g[-1] == ',') && qemu_name(g, buf, len) == 0)
+				return;
+		}
+		i += l + 1;
+	}
+	target_comm(pid, buf, len);
 }

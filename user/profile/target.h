@@ -17,6 +17,10 @@ int target_check(int pid, char *err, size_t errlen);
 /* The process name (/proc/PID/comm) into buf, or "?" if it is gone. */
 void target_comm(int pid, char *buf, size_t len);
 
+/* The VM's name: QEMU's -name (NAME, or guest=NAME) from /proc/PID/cmdline where the VMM was given
+ * one, else the process name. */
+void target_vm_name(int pid, char *buf, size_t len);
+
 /* 1 while any thread of the process runs (its leader may have ended), 0 when it is gone or a
  * zombie. */
 int target_alive(int pid);

@@ -30,35 +30,6 @@ for _nm in $_snap_names; do
 	if [ -n "$_c" ]; then SNAP_REASONS="$SNAP_REASONS${SNAP_REASONS:+,}$(printf '%x' "$_c")"; else SNAP_MISSING="$SNAP_MISSING $_nm"; fi
 done
 
-# exitprof_counts CSV: "reason count timed total_ns min_ns avg_ns max_ns" per reason (decimal),
-# summed over the VM's vCPUs, from the rows of kind "total". Columns found by header name
-# (docs/output.md), so added columns do not break it. Malformed rows print "malformed".
-exitprof_counts() {
-	tr -d '\r' <"$1" | awk -F, '
-		NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; nf = NF; next }
-		NF != nf { print "malformed", NR; next }
-		$c["kind"] != "total" { next }
-		{
-			r = $c["reason"]; n[r] += $c["count"]; t[r] += $c["timed"]; ns[r] += $c["total_ns"]
-			if ($c["min_ns"] != "" && (!(r in mn) || $c["min_ns"] < mn[r])) mn[r] = $c["min_ns"]
-			if ($c["max_ns"] != "" && $c["max_ns"] > mx[r]) mx[r] = $c["max_ns"]
-		}
-		END { for (r in n) printf "%s %d %d %d %d %d %d\n", r, n[r], t[r], ns[r], mn[r] + 0,
-			t[r] ? ns[r] / t[r] : 0, mx[r] + 0 }' | sort -n
-}
-
-# diff_counts WANT GOT: "name want got" for every reason of WANT whose count differs in GOT
-# (both files "reason count ..."); empty when all agree.
-diff_counts() {
-	awk 'NR == FNR { w[$1] = $2; next } { g[$1] = $2 }
-		END { for (r in w) if (w[r] != g[r] + 0) printf "%s:want=%s,got=%d ", r, w[r], g[r] }' "$1" "$2"
-}
-
-# brief FILE: "name=count ..." of a "reason count" file, for details.
-brief() {
-	while read -r r c _; do printf '%s=%s ' "$(reason_name "$r")" "$c"; done <"$1"
-}
-
 check_mix() { # name
 	expect_counts >"$GUEST_DIR/expect.counts"
 	hist_counts "$GUEST_DIR/hist-exit.txt" $GUEST_TIDS >"$GUEST_DIR/hist.counts"

@@ -3,6 +3,8 @@
 #                 with the same ecx, i.e. like an unpatched kernel
 #   leaves-on     with 2, the same queries get the contract's answers (so leaves-off could fail)
 #   leaves-modes  1 (global) shows earlier VMs' exits to a new VM, 2 (per-VM) does not
+#   leaves-absent (kernel without the patch, e.g. lab/run --kernel debian-6.12) the same queries
+#                 as leaves-off answer like 0x4FFFFFF0: what exitprof-cpuid refuses on (exit 2)
 PARAM=/sys/module/kvm/parameters/exit_stats
 # Pairs: an exitprof leaf, then 0x4FFFFFF0 with the same ecx. 0xFFFFFFFB: a code neither the
 # SDM nor the APM defines; C and I: this ISA's cpuid and io codes (mixguest --isa, lib.sh).
@@ -19,10 +21,36 @@ query_guest() { # name queries: runs mixguest (a few cpuids first) with --query
 	timeout 60 mixguest --query "$2" cpuid=10 >"$GUEST_DIR/guest.out" 2>"$GUEST_DIR/guest.err"
 }
 
-if [ ! -f $PARAM ]; then
-	result leaves-off SKIP "kernel without the patch (no $PARAM)"
-elif ! have mixguest; then
+leaf_pairs() { # after query_guest with OFF_QUERIES: _same, _diff (leaves that differ from 0x4FFFFFF0)
+	_same="" _diff="" _i=0
+	while [ $_i -lt 12 ]; do
+		_a=$(leaf_regs "$GUEST_DIR/guest.out" $_i)
+		_b=$(leaf_regs "$GUEST_DIR/guest.out" $((_i + 1)))
+		_leaf=$(sed -n "s/^LEAF vcpu=0 idx=$_i in_eax=\([^ ]*\) in_ecx=\([^ ]*\).*/\1:\2/p" "$GUEST_DIR/guest.out")
+		if [ -z "$_a" ] || [ -z "$_b" ]; then
+			_diff="$_diff idx$_i:no-answer"
+		elif [ "$_a" = "$_b" ]; then
+			_same="$_same $_leaf"
+		else
+			_diff="$_diff $_leaf=($_a)vs($_b)"
+		fi
+		_i=$((_i + 2))
+	done
+}
+
+if ! have mixguest; then
 	result leaves-off SKIP "mixguest not in the initramfs"
+elif [ ! -f $PARAM ]; then
+	if ! query_guest leaves-absent "$OFF_QUERIES"; then
+		result leaves-absent FAIL "mixguest failed: $(head -c 200 "$GUEST_DIR/guest.err")"
+	else
+		leaf_pairs
+		if [ -z "$_diff" ]; then
+			result leaves-absent PASS "kernel without the patch (no $PARAM): 6 of 6 queries answer like 0x4FFFFFF0:$_same"
+		else
+			result leaves-absent FAIL "kernel without $PARAM, yet leaves differ from 0x4FFFFFF0:$_diff"
+		fi
+	fi
 else
 	_old=$(cat $PARAM)
 	for _mode in 0 2; do
@@ -32,14 +60,7 @@ else
 			result "$_name" FAIL "mixguest failed: $(head -c 200 "$GUEST_DIR/guest.err")"
 			continue
 		fi
-		_same="" _diff="" _i=0
-		while [ $_i -lt 12 ]; do
-			_a=$(leaf_regs "$GUEST_DIR/guest.out" $_i)
-			_b=$(leaf_regs "$GUEST_DIR/guest.out" $((_i + 1)))
-			_leaf=$(sed -n "s/^LEAF vcpu=0 idx=$_i in_eax=\([^ ]*\) in_ecx=\([^ ]*\).*/\1:\2/p" "$GUEST_DIR/guest.out")
-			if [ "$_a" = "$_b" ]; then _same="$_same $_leaf"; else _diff="$_diff $_leaf=($_a)vs($_b)"; fi
-			_i=$((_i + 2))
-		done
+		leaf_pairs
 		if [ $_mode = 0 ]; then
 			if [ -z "$_diff" ]; then
 				result leaves-off PASS "exit_stats=0: 6 of 6 queries answer like 0x4FFFFFF0:$_same"

@@ -10,6 +10,8 @@
 #                      + the query VM's own n CPUIDs): a third, independent truth for the patch
 #   compare-late       the --late-attach test hook (BPF attached after read 1): exit 1
 #   compare-off        mode 0: exit 2 with one line saying the leaves are off
+#   compare-absent     a kernel without the patch (lab/run --kernel debian-*): exit 2 with one
+#                      line saying this kernel does not implement the leaves
 # What is NOT compared here: exitprof-cpuid (the guest reader) cannot run in a micro-guest (bare
 # code, no Linux); the patch column is checked against the guests' own counts instead.
 CMP_PARAM=/sys/module/kvm/parameters/exit_stats
@@ -53,10 +55,18 @@ cmp_expect() { # name want-rc: PASS/FAIL on the status alone (detail: the summar
 	fi
 }
 
-if [ ! -f $CMP_PARAM ]; then
-	result compare SKIP "kernel without the patch (no $CMP_PARAM)"
-elif ! have exitprof || ! have mixguest; then
+if ! have exitprof || ! have mixguest; then
 	result compare SKIP "exitprof or mixguest not in the initramfs"
+elif [ ! -f $CMP_PARAM ]; then
+	rm -rf "$CMP_DIR"
+	mkdir -p "$CMP_DIR"
+	cmp_run compare-absent --duration 1
+	if [ "$CMP_RC" = 2 ] && [ "$(wc -l <"$CMP_DIR/compare-absent.err")" = 1 ] &&
+		grep -q 'not implemented by this kernel' "$CMP_DIR/compare-absent.err"; then
+		result compare-absent PASS "kernel without the patch (no $CMP_PARAM): exit 2: $(cat "$CMP_DIR/compare-absent.err")"
+	else
+		result compare-absent FAIL "exit $CMP_RC (want 2 and one line): $(head -c 300 "$CMP_DIR/compare-absent.err" | tr '\n' ' ')"
+	fi
 else
 	rm -rf "$CMP_DIR" # a previous boot's files (the share persists) must not satisfy a wait
 	mkdir -p "$CMP_DIR"

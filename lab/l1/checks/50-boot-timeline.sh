@@ -11,6 +11,8 @@
 #   reader-vs-bpf         (with exitprof-cpuid in L2) the same bracket per reason: every count the
 #                         reader printed (its --csv rows), and 0 for a reason it left out, lies
 #                         between that reason's timeline exits at the two times
+#   reader-absent         (KVM without the patch, exitprof-cpuid in L2) the reader exits 2 with
+#                         one line saying the kernel does not implement the leaves
 #   timeline-vm           exitprof --vm PID --timeline on a micro-guest with a known exit mix: the
 #                         timeline's per-reason counts == exitprof's summary, and == the counts the
 #                         guest controls (CPUID, IO, MSR)
@@ -170,6 +172,20 @@ boot_timeline() {
 	timeline_agrees timeline-vs-hist "$BOOT_DIR/hist.counts" "every reason's count equals the tracefs hist oracle" \
 		"timeline (a) vs hist oracle (b)" hist
 
+	# A KVM without the patch (lab/run --kernel debian-* --l2): the reader must refuse, once.
+	if [ ! -f /sys/module/kvm/parameters/exit_stats ]; then
+		_st=$(tr -d '\r' <"$BOOT_DIR/l2.out" | sed -n 's/^.*EXITPROF-L2 cpuid-status \([0-9]*\).*/\1/p')
+		_msg=$(tr -d '\r' <"$BOOT_DIR/l2.out" | sed -n 's/^.*EXITPROF-L2 cpuid \(exitprof-cpuid: .*\)/\1/p')
+		_nl=$(tr -d '\r' <"$BOOT_DIR/l2.out" | grep -c 'EXITPROF-L2 cpuid ')
+		if [ -z "$_st" ]; then
+			result reader-absent SKIP "no exitprof-cpuid in L2 (not built)"
+		elif [ "$_st" = 2 ] && [ "$_nl" = 1 ] && echo "$_msg" | grep -q 'does not implement the exitprof CPUID leaves'; then
+			result reader-absent PASS "kernel without the patch: exitprof-cpuid inside L2 exits 2 with one line: $_msg"
+		else
+			result reader-absent FAIL "kernel without the patch: exitprof-cpuid inside L2 exited $_st with $_nl lines (want 2, one line saying the leaves are not implemented): $(tr -d '\r' <"$BOOT_DIR/l2.out" | grep -m 3 'EXITPROF-L2 cpuid' | tr '\n' ' ')"
+		fi
+		return
+	fi
 	_leaf=$(sed -n 's/.*EXITPROF-L2 cpuid total,total,valid,\([0-9]*\),.*/\1/p' "$BOOT_DIR/l2.out" | head -n 1)
 	if [ -z "$_leaf" ]; then
 		result timeline-vs-leaves SKIP "no exitprof-cpuid total in L2's output (not packed, or the kernel lacks the leaves): $(grep -m 1 'EXITPROF-L2 cpuid' "$BOOT_DIR/l2.out" | tr -d '\r')"

@@ -1,0 +1,70 @@
+# The third counter: KVM's own statistics of a VM (debugfs) against exitprof's BPF counts over
+# the same window (exitprof compare --kvm-stats), on micro-guests whose mix is known.
+#   kvm-stats-NAME   the comparison agrees on every compared statistic (exit 0), and KVM's own
+#                    count of each statistic tied to an exit reason the guest controls (io and
+#                    hlt on SVM, IO_INSTRUCTION and HLT on VMX, by code) equals the guest's count: KVM,
+#                    BPF and the guest, three independent sources.
+# The guest holds its VM after its run (mixguest --hold): KVM's statistics go with the VM, so
+# the window must end while it exists. It is quiet at both reads, so the comparison is exact.
+
+# kvm_stats_run NAME MIX...: one guest under compare --kvm-stats; leaves $ART/kvm-stats-NAME/.
+kvm_stats_run() {
+	_name=$1
+	shift
+	_d=$ART/kvm-stats-$_name
+	rm -rf "$_d"
+	mkdir -p "$_d"
+	mixguest --wait --hold "$@" >"$_d/guest.out" 2>"$_d/guest.err" &
+	_g=$!
+	if ! wait_for_line "$_d/guest.out" '^READY' 30 $_g; then
+		result "kvm-stats-$_name" FAIL "micro-guest not ready: $(head -c 200 "$_d/guest.err")"
+		kill -9 $_g 2>/dev/null
+		wait $_g 2>/dev/null
+		return
+	fi
+	exitprof compare --kvm-stats --vm $_g --duration 600 >"$_d/compare.out" 2>"$_d/compare.err" &
+	_c=$!
+	if ! wait_for_line "$_d/compare.err" 'window open' 60 $_c; then
+		wait $_c
+		result "kvm-stats-$_name" FAIL "exit $? before the window opened: $(tr '\n' ' ' <"$_d/compare.err" | head -c 300)"
+		kill -9 $_g 2>/dev/null
+		wait $_g 2>/dev/null
+		return
+	fi
+	kill -USR1 $_g
+	wait_for_line "$_d/guest.out" '^HOLDING' 120 $_g || echo "lab: the guest did not reach HOLDING" >>"$_d/compare.err"
+	kill -INT $_c
+	wait_pid $_c 60
+	_rc=$?
+	kill -USR1 $_g 2>/dev/null
+	wait_pid $_g 30
+	sed "s/^/LAB-LOG kvm-stats-$_name: /" "$_d/compare.out"
+	# KVM's column for every row whose exit reason the guest counted itself (matched by code: the
+	# rows name reasons as this ISA's table does, the EXPECT lines by the guest's own labels).
+	expect_counts_of "$_d/guest.out" >"$_d/expect.counts"
+	_bad=""
+	_n=0
+	while read -r _stat _reason _kvm _lo _hi _verdict _rest; do
+		_code=$(reason_code "$_reason")
+		[ -n "$_code" ] || continue
+		_want=$(awk -v c="$_code" '$1 == c { print $2 }' "$_d/expect.counts")
+		[ -n "$_want" ] || continue
+		_n=$((_n + 1))
+		[ "$_kvm" = "$_want" ] || _bad="$_bad $_stat($_reason):kvm=$_kvm,guest=$_want"
+	done <"$_d/compare.out"
+	_total=$(grep '^exits ' "$_d/compare.out" | awk '{ print $3 " kvm, " $4 ".." $5 " bpf" }')
+	if [ "$_rc" != 0 ]; then
+		result "kvm-stats-$_name" FAIL "exit $_rc (want 0): $(grep -E 'DIFFERS|^exitprof' "$_d/compare.out" "$_d/compare.err" | tr '\n' ' ' | head -c 300)"
+	elif [ -n "$_bad" ] || [ "$_n" -lt 2 ]; then
+		result "kvm-stats-$_name" FAIL "KVM's count vs the guest's ($_n rows tied to the guest's reasons):$_bad"
+	else
+		result "kvm-stats-$_name" PASS "exit 0, exits ${_total}; $_n statistics equal the guest's own counts; $(grep 'compared (' "$_d/compare.out")"
+	fi
+}
+
+if ! have mixguest || ! have exitprof; then
+	result kvm-stats SKIP "mixguest or exitprof not in the initramfs"
+else
+	kvm_stats_run mix1 cpuid=200,io=50,msr=20
+	kvm_stats_run smp2 cpuid=200,io=25,msr=20 cpuid=200,io=25,msr=20
+fi
