@@ -13,9 +13,10 @@
  *   VCPU i tid=T
  *   LEAF vcpu=0 idx=I in_eax=.. in_ecx=.. eax=.. ebx=.. ecx=.. edx=..
  *   QUERIES vcpu=0 attempts=A quiet=0|1
- *   ISA svm|vmx                               (from the host's KVM module)
+ *   ISA svm|vmx                               (the vendor module that runs the host's KVM)
  *   EXPECT reason=0xRR name=NAME count=C      (exit reasons the guest controls, all vCPUs)
  *   DONE
+ * mixguest --isa prints "ISA vmx|svm WHY" and "REASON label code name" lines, and runs nothing.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "host_isa.h"
 #include "microvm.h"
 #include "reasons.h"
 
@@ -82,12 +84,15 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: mixguest [--wait] [--hold] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
+		"       mixguest --isa\n"
 		"  MIX         cpuid=N,io=M,msr=K for one vCPU (up to %d vCPUs)\n"
 		"  --wait      print READY pid=P and run only after SIGUSR1\n"
 		"  --hold      after DONE, keep the VM until SIGUSR1\n"
 		"  --query     vCPU 0 runs CPUID for each leaf:subleaf pair (hex) after its mix\n"
 		"  --snapshot  vCPU 0 reads 0x4FFFFFFF, 0x4FFFFFFD per reason R (hex), 0x4FFFFFFF,\n"
-		"              retried until no other exit fell in between (at most %d tries)\n",
+		"              retried until no other exit fell in between (at most %d tries)\n"
+		"  --isa       print \"ISA vmx|svm WHY\" (whose exit codes the EXPECT lines use), then\n"
+		"              \"REASON label code name\" per exit the guest controls\n",
 		MAX_VCPUS, QUIET_TRIES);
 	exit(2);
 }
@@ -195,23 +200,39 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* The host's KVM vendor module decides the exit codes: kvm_intel runs VMX, kvm_amd SVM. */
+/* The vendor module that runs the host's KVM decides the exit codes: kvm_intel VMX, kvm_amd SVM. */
 static const struct isa_names *host_isa(void)
 {
-	return access("/sys/module/kvm_intel/parameters", F_OK) == 0 &&
-			       access("/sys/module/kvm_amd/parameters", F_OK) != 0
-		       ? &vmx_names
-		       : &svm_names;
+	char why[128];
+	unsigned isa = host_kvm_isa(why, sizeof(why));
+
+	if (isa == EXIT_ISA_VMX)
+		return &vmx_names;
+	if (isa == EXIT_ISA_SVM)
+		return &svm_names;
+	fprintf(stderr, "mixguest: cannot tell whether KVM runs on VMX or SVM: %s\n", why);
+	exit(1);
 }
 
-static void expect(const struct isa_names *isa, const char *reason, const char *label,
-		   uint64_t count)
+static uint32_t reason_code(const struct isa_names *isa, const char *reason)
 {
 	uint32_t code;
 
 	if (exit_reason_lookup(isa->isa, reason, &code))
 		die("exit reason missing from user/reasons.c");
-	printf("EXPECT reason=0x%x name=%s count=%" PRIu64 "\n", code, label, count);
+	return code;
+}
+
+static void expect(const struct isa_names *isa, const char *reason, const char *label,
+		   uint64_t count)
+{
+	printf("EXPECT reason=0x%x name=%s count=%" PRIu64 "\n", reason_code(isa, reason), label, count);
+}
+
+/* --isa: "REASON label code name" for each exit the guest controls (the EXPECT lines' labels). */
+static void print_reason(const struct isa_names *isa, const char *label, const char *reason)
+{
+	printf("REASON %s %" PRIu32 " %s\n", label, reason_code(isa, reason), reason);
 }
 
 static void print_expectations(void)
@@ -263,6 +284,23 @@ int main(int argc, char **argv)
 	char *mixes[MAX_VCPUS], *query = NULL, *snapshot = NULL;
 	sigset_t go;
 
+	if (argc == 2 && !strcmp(argv[1], "--isa")) {
+		char why[128];
+		const struct isa_names *isa = host_isa();
+
+		host_kvm_isa(why, sizeof(why));
+		printf("ISA %s %s\n", isa->label, why);
+		print_reason(isa, "cpuid", isa->cpuid);
+		print_reason(isa, "io", isa->io);
+		if (!strcmp(isa->rdmsr, isa->wrmsr)) {
+			print_reason(isa, "msr", isa->rdmsr);
+		} else {
+			print_reason(isa, "rdmsr", isa->rdmsr);
+			print_reason(isa, "wrmsr", isa->wrmsr);
+		}
+		print_reason(isa, "hlt", isa->hlt);
+		return 0;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--wait"))
 			wait = 1;

@@ -52,12 +52,35 @@ tsc_khz() {
 	echo "$_k"
 }
 
-# The SVM exit codes the micro-guests control, and their names in the kernel's trace output.
-reason_name() {
-	case $1 in
-	114 | 0x72) echo cpuid ;; 120 | 0x78) echo hlt ;; 123 | 0x7b) echo io ;; 124 | 0x7c) echo msr ;;
-	96 | 0x60) echo intr ;; 1024 | 0x400) echo npf ;; *) printf 'reason%d' "$(($1))" ;;
-	esac
+# The ISA of this machine's KVM and its exit codes, never written here: mixguest --isa decides
+# vmx or svm from the vendor module that initialized (user/microvm/host_isa.c) and names the codes
+# of the exits the guests control; exitprof-cpuid --list-reasons prints the whole table of that
+# ISA (user/guest/reasons.c, the one source of codes).
+LAB_ISA="" LAB_ISA_WHY=""
+LAB_REASONS=/tmp/lab-reasons.csv
+LAB_GUEST_REASONS=/tmp/lab-guest-reasons.txt
+: >"$LAB_REASONS"
+: >"$LAB_GUEST_REASONS"
+if have mixguest && mixguest --isa >/tmp/lab-isa.txt 2>&1; then
+	LAB_ISA=$(sed -n 's/^ISA \([a-z]*\) .*/\1/p' /tmp/lab-isa.txt)
+	LAB_ISA_WHY=$(sed -n 's/^ISA [a-z]* //p' /tmp/lab-isa.txt)
+	sed -n 's/^REASON //p' /tmp/lab-isa.txt >"$LAB_GUEST_REASONS"
+fi
+if [ -n "$LAB_ISA" ] && have exitprof-cpuid; then
+	exitprof-cpuid --list-reasons --isa "$LAB_ISA" | tail -n +2 >"$LAB_REASONS"
+fi
+
+reason_name() { # CODE (decimal or 0x hex): its name in this ISA's table, else reasonN
+	awk -F, -v c="$(($1))" '$2 == c { sub(/^[^,]*,[^,]*,/, ""); print; f = 1; exit }
+		END { if (!f) printf "reason%d\n", c }' "$LAB_REASONS"
+}
+
+reason_code() { # NAME: its decimal code in this ISA's table (empty if it has no such name)
+	awk -F, -v n="$1" '{ c = $2; sub(/^[^,]*,[^,]*,/, "") } $0 == n { print c; exit }' "$LAB_REASONS"
+}
+
+guest_reason() { # LABEL (cpuid, io, msr, rdmsr, wrmsr, hlt): the code of that exit the guests control
+	awk -v l="$1" '$1 == l { print $2; exit }' "$LAB_GUEST_REASONS"
 }
 
 # --- tracefs hist triggers: an oracle that counts every event, independent of exitprof ---
@@ -213,8 +236,10 @@ guest_failure() {
 }
 
 # expect_counts: "reason count" (decimal) of the exits the guest says it controls.
-expect_counts() {
-	sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=[a-z]* count=\([0-9]*\)/\1 \2/p' "$GUEST_DIR/guest.out" |
+expect_counts() { expect_counts_of "$GUEST_DIR/guest.out"; }
+
+expect_counts_of() { # GUEST-OUTPUT: the same, from that file
+	sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=[a-z]* count=\([0-9]*\)/\1 \2/p' "$1" |
 		while read -r r c; do echo "$((r)) $c"; done
 }
 

@@ -98,12 +98,7 @@ static unsigned isa_from_vendor(leaf_cpuid_fn fn, void *ctx, char vendor[13])
 	memcpy(vendor, &r.ebx, 4);
 	memcpy(vendor + 4, &r.edx, 4);
 	memcpy(vendor + 8, &r.ecx, 4);
-	if (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"))
-		return EXIT_ISA_SVM;
-	if (!strcmp(vendor, "GenuineIntel") || !strcmp(vendor, "CentaurHauls") ||
-	    !strcmp(vendor, "  Shanghai  "))
-		return EXIT_ISA_VMX;
-	return 0;
+	return exit_isa_of_vendor(vendor);
 }
 
 static void format_reason(unsigned isa, uint32_t code, char *buf, size_t len)

@@ -305,3 +305,13 @@ const char *exit_isa_text(unsigned isa)
 
 	return name ? name : "unknown";
 }
+
+unsigned exit_isa_of_vendor(const char *vendor)
+{
+	if (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"))
+		return EXIT_ISA_SVM;
+	if (!strcmp(vendor, "GenuineIntel") || !strcmp(vendor, "CentaurHauls") ||
+	    !strcmp(vendor, "  Shanghai  "))
+		return EXIT_ISA_VMX;
+	return 0;
+}

@@ -52,4 +52,9 @@ const char *exit_isa_name(unsigned isa);
 /* The same, but "unknown" for an unknown isa: the word every output writes. */
 const char *exit_isa_text(unsigned isa);
 
+/* The ISA a CPU of this 12-character CPUID vendor string virtualizes with: AuthenticAMD and
+ * HygonGenuine -> EXIT_ISA_SVM; GenuineIntel, CentaurHauls and "  Shanghai  " -> EXIT_ISA_VMX;
+ * 0 for any other vendor. */
+unsigned exit_isa_of_vendor(const char *vendor);
+
 #endif

@@ -1,27 +1,39 @@
-# The lab itself: is L1 the machine the other checks assume? (KVM on SVM with nested paging,
-# two CPUs, tracefs with the kvm events, a calibrated TSC.) If these fail, nothing else counts.
+# The lab itself: is L1 the machine the other checks assume? (KVM with nested paging on the ISA
+# that actually initialized, the CPUs lab/run gave it, tracefs with the kvm events, a calibrated
+# TSC.) If these fail, nothing else counts.
 
 _param=$(cat /sys/module/kvm/parameters/exit_stats 2>/dev/null || echo "absent (kernel without the patch)")
-if [ -c /dev/kvm ] && [ -d /sys/module/kvm_amd ]; then
-	npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)
-	nested=$(cat /sys/module/kvm_amd/parameters/nested 2>/dev/null)
-	if [ "$npt" = Y ] || [ "$npt" = 1 ]; then
-		result lab-kvm PASS "kvm_amd loaded, npt=$npt nested=$nested, kvm.exit_stats=$_param"
-	else
-		result lab-kvm FAIL "kvm_amd without nested paging (npt=$npt): start QEMU with -cpu qemu64,+svm,+npt"
-	fi
-elif [ -c /dev/kvm ] && [ -d /sys/module/kvm_intel ]; then
-	# Real Intel hardware (the lab itself cannot emulate VMX).
-	result lab-kvm PASS "kvm_intel loaded, ept=$(cat /sys/module/kvm_intel/parameters/ept), kvm.exit_stats=$_param"
+# The module is the one mixguest --isa found initialized (lib.sh), never just /sys/module/kvm_*:
+# a built-in kvm_amd has its directory there on an Intel CPU too.
+case $LAB_ISA in
+svm) _mod=kvm_amd _paging=npt ;;
+vmx) _mod=kvm_intel _paging=ept ;;
+*) _mod="" ;;
+esac
+if [ ! -c /dev/kvm ] || [ -z "$_mod" ]; then
+	result lab-kvm FAIL "no /dev/kvm or no KVM vendor module initialized (${LAB_ISA_WHY:-mixguest --isa: $(head -c 200 /tmp/lab-isa.txt 2>/dev/null)}): $(dmesg | grep -i 'kvm\|svm\|vmx' | tail -n 2 | tr '\n' ' ')"
+elif [ ! -s "$LAB_REASONS" ]; then
+	result lab-kvm FAIL "$_mod, but no exit-reason table from exitprof-cpuid --list-reasons --isa $LAB_ISA"
 else
-	result lab-kvm FAIL "no /dev/kvm or kvm_amd in L1: $(dmesg | grep -i 'kvm\|svm' | tail -n 2 | tr '\n' ' ')"
+	_pg=$(cat /sys/module/$_mod/parameters/$_paging 2>/dev/null)
+	_nested=$(cat /sys/module/$_mod/parameters/nested 2>/dev/null)
+	if [ "$_pg" = Y ] || [ "$_pg" = 1 ]; then
+		result lab-kvm PASS "$_mod ($LAB_ISA_WHY), $_paging=$_pg nested=$_nested, kvm.exit_stats=$_param"
+	else
+		result lab-kvm FAIL "$_mod without nested paging ($_paging=$_pg): QEMU needs -cpu qemu64,+svm,+npt, Bochs a CPU model with EPT"
+	fi
 fi
 
+# lab/run boots L1 with lab.cpus=N (QEMU: 2; Bochs: 1 unless --cpus says more): exactly that many
+# must be online. Without lab.cpus (the checks run on a real host), at least 2.
+_want=$(sed -n 's/.*lab\.cpus=\([0-9]*\).*/\1/p' /proc/cmdline)
 online=$(cat /sys/devices/system/cpu/online)
-if [ "$(nproc)" -ge 2 ]; then
+if [ -n "$_want" ] && [ "$(nproc)" = "$_want" ]; then
+	result lab-cpus PASS "$(nproc) CPUs online ($online), as lab/run asked (lab.cpus=$_want)"
+elif [ -z "$_want" ] && [ "$(nproc)" -ge 2 ]; then
 	result lab-cpus PASS "$(nproc) CPUs online ($online)"
 else
-	result lab-cpus FAIL "CPUs online: $online, want at least 2 (QEMU needs -smp 2,sockets=2)"
+	result lab-cpus FAIL "CPUs online: $online, want ${_want:-at least 2} (QEMU needs -smp 2,sockets=2)"
 fi
 
 if dmesg | grep -q 'Unable to calibrate against PIT'; then

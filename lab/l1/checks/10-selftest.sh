@@ -1,5 +1,6 @@
 # The patch's own KVM selftest (tools/testing/selftests/kvm/x86_64/exit_stats_test), run for
-# real on kvm_amd. kselftest exit codes: 0 pass, 4 skip, anything else fail.
+# real on this machine's KVM (kvm_amd under QEMU, kvm_intel under Bochs). kselftest exit codes:
+# 0 pass, 4 skip, anything else fail.
 if ! have exit_stats_test; then
 	result selftest SKIP "exit_stats_test not in the initramfs (tests/patch/build-selftest not there yet, issue 3)"
 else

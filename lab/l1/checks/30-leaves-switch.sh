@@ -6,9 +6,10 @@
 #   leaves-absent (kernel without the patch, e.g. lab/run --kernel debian-6.12) the same queries
 #                 as leaves-off answer like 0x4FFFFFF0: what exitprof-cpuid refuses on (exit 2)
 PARAM=/sys/module/kvm/parameters/exit_stats
-# Pairs: an exitprof leaf, then 0x4FFFFFF0 with the same ecx. 0xFFFFFFFB: an exit code the APM
-# does not define; 0x72: cpuid.
-OFF_QUERIES=4fffffff:0,4ffffff0:0,4ffffffe:0,4ffffff0:0,4ffffffd:72,4ffffff0:72,4ffffffc:72,4ffffff0:72,4ffffffd:fffffffb,4ffffff0:fffffffb,4ffffffc:7b,4ffffff0:7b
+# Pairs: an exitprof leaf, then 0x4FFFFFF0 with the same ecx. 0xFFFFFFFB: a code neither the
+# SDM nor the APM defines; C and I: this ISA's cpuid and io codes (mixguest --isa, lib.sh).
+_C=$(printf '%x' "$(guest_reason cpuid)") _I=$(printf '%x' "$(guest_reason io)")
+OFF_QUERIES=4fffffff:0,4ffffff0:0,4ffffffe:0,4ffffff0:0,4ffffffd:$_C,4ffffff0:$_C,4ffffffc:$_C,4ffffff0:$_C,4ffffffd:fffffffb,4ffffff0:fffffffb,4ffffffc:$_I,4ffffff0:$_I
 
 leaf_regs() { # guest.out idx: "eax ebx ecx edx" of that LEAF line
 	sed -n "s/^LEAF vcpu=0 idx=$2 .* eax=\([^ ]*\) ebx=\([^ ]*\) ecx=\([^ ]*\) edx=\([^ ]*\)/\1 \2 \3 \4/p" "$1"

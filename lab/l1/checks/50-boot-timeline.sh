@@ -121,7 +121,9 @@ boot_timeline() {
 		_rc=$?
 		_t1=$(cut -d' ' -f1 /proc/uptime)
 		hist_stop "$BOOT_DIR"
-		echo "LAB-LOG boot: L1 kvm_amd npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null), L2 command line: ${L2_APPEND:-default (quiet)}"
+		if [ "$LAB_ISA" = vmx ]; then _pg="kvm_intel ept=$(cat /sys/module/kvm_intel/parameters/ept 2>/dev/null)"
+		else _pg="kvm_amd npt=$(cat /sys/module/kvm_amd/parameters/npt 2>/dev/null)"; fi
+		echo "LAB-LOG boot: L1 $_pg, L2 command line: ${L2_APPEND:-default (quiet)}"
 		echo "LAB-LOG boot: exitprof record status $_rc, L1 wall $(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", b - a }') s"
 		sed 's/^/LAB-LOG boot: /' "$BOOT_DIR/record.err" | grep -v '^LAB-LOG boot: *$' | head -n 40
 		if [ $_rc = 0 ] && ! grep -q 'EXITPROF-L2 poweroff' "$BOOT_DIR/l2.out" && [ $_boot_try -lt 2 ]; then
