@@ -13,8 +13,8 @@ ART=${LAB_ART:-/tmp/lab}
 mkdir -p "$ART"
 LAB_NRESULTS=0
 
-result() { # name status detail...
-	_n=$1 _s=$2
+result() { # name status detail... (LAB_PREFIX names a second pass, e.g. swapped-)
+	_n=${LAB_PREFIX:-}$1 _s=$2
 	shift 2
 	if [ -n "${LAB_DEFER:-}" ]; then
 		# Held back (see result_flush): a check that may repeat its run reports only the last.
