@@ -73,7 +73,7 @@ check_exitprof() { # name
 	if [ -n "$_bad$_times" ]; then
 		result "exitprof-$1" FAIL "${_bad:+counts differ from the guest's mix: $_bad}${_times:+implausible times: $_times}"
 	else
-		result "exitprof-$1" PASS "$(while read -r _r _n _t _ns _mn _avg _mx; do
+		result "exitprof-$1" PASS "$(while read -r _r _n _t _ns _mn _avg _mx _rest; do
 			printf '%s=%s(avg %dns max %dns) ' "$(reason_name "$_r")" "$_n" "$_avg" "$_mx"
 		done <"$GUEST_DIR/exitprof.counts")"
 	fi
