@@ -96,10 +96,10 @@ _exitprof()
 		-s | --sort) COMPREPLY=($(compgen -W "count time avg max" -- "$cur")); return ;;
 		--csv | --json | --timeline | --metrics-file) _exitprof_files; return ;;
 		--metrics) return ;;
-		-c | --vcpu | -i | --interval | -d | --duration | --bin) return ;;
+		-c | --vcpu | -i | --interval | -d | --duration | --bin | --max-keys) return ;;
 		esac
 		opts="--vm --all --vcpu --per-vcpu --interval --duration --sort --csv --json --timeline --metrics --metrics-file
-			--bin --verbose --bpf-stats --help --usage --version"
+			--bin --max-keys --verbose --bpf-stats --help --usage --version"
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -W "record plot compare" -- "$cur"))
 			return

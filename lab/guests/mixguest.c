@@ -6,10 +6,15 @@
  * With --wait the VM and its vCPUs exist (so `exitprof --vm PID` can attach) before any vCPU
  * runs: the program prints "READY pid=P" and runs only after SIGUSR1. That removes the race
  * between attaching the profiler and the first exit. With --hold it keeps its VM after DONE until
- * a (further) SIGUSR1: KVM's statistics of a VM are readable only while the VM exists.
+ * a (further) SIGUSR1: KVM's statistics of a VM are readable only while the VM exists. With
+ * --leader-exit the main thread ends (pthread_exit) before any vCPU runs, as some VMMs' main
+ * threads do: a successor thread waits until the leader shows 'Z' in /proc, then 0.5 s more (so a
+ * profiler that polls the process sees the ended leader before the first exit), then runs the
+ * vCPUs and prints the results; the process lives until its last thread ends.
  *
  * Output lines (stdout), read by lab/l1/lib.sh:
  *   READY pid=P vcpus=V
+ *   LEADER-EXITED pid=P                      (--leader-exit: the main thread has ended)
  *   VCPU i tid=T
  *   LEAF vcpu=0 idx=I in_eax=.. in_ecx=.. eax=.. ebx=.. ecx=.. edx=..
  *   QUERIES vcpu=0 attempts=A quiet=0|1
@@ -27,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host_isa.h"
@@ -41,6 +47,7 @@ extern const unsigned char mix_guest_start[], mix_guest_end[];
 #define MAX_QUERIES 32
 #define QUIET_TRIES 16
 #define IO_PORT 0x80
+#define LEADER_GRACE_MS 500 /* after the leader ended, before the first vCPU runs */
 
 /*
  * The exits the guest controls, by the kernel's kvm_exit names (codes from user/reasons.c):
@@ -71,7 +78,8 @@ struct vcpu_thread {
 };
 
 static struct microvm vm;
-static int nr_vcpus;
+static int nr_vcpus, hold;
+static sigset_t go;
 static struct vcpu_thread threads[MAX_VCPUS];
 
 static void die(const char *what)
@@ -83,11 +91,12 @@ static void die(const char *what)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: mixguest [--wait] [--hold] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
+		"usage: mixguest [--wait] [--hold] [--leader-exit] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
 		"       mixguest --isa\n"
 		"  MIX         cpuid=N,io=M,msr=K for one vCPU (up to %d vCPUs)\n"
 		"  --wait      print READY pid=P and run only after SIGUSR1\n"
 		"  --hold      after DONE, keep the VM until SIGUSR1\n"
+		"  --leader-exit  the main thread ends before the vCPUs run; a successor thread runs them\n"
 		"  --query     vCPU 0 runs CPUID for each leaf:subleaf pair (hex) after its mix\n"
 		"  --snapshot  vCPU 0 reads 0x4FFFFFFF, 0x4FFFFFFD per reason R (hex), 0x4FFFFFFF,\n"
 		"              retried until no other exit fell in between (at most %d tries)\n"
@@ -277,12 +286,75 @@ static void print_queries(void)
 		printf("QUERIES vcpu=0 attempts=%u\n", b->attempts);
 }
 
+/* Runs every vCPU to its HLT, prints the results, keeps the VM with --hold; 1 if a vCPU failed. */
+static int run_vcpus(void)
+{
+	int failed = 0, sig;
+
+	for (int i = 0; i < nr_vcpus; i++) {
+		threads[i].idx = i;
+		if (pthread_create(&threads[i].thread, NULL, vcpu_thread, &threads[i]))
+			die("pthread_create failed");
+	}
+	for (int i = 0; i < nr_vcpus; i++) {
+		pthread_join(threads[i].thread, NULL);
+		if (threads[i].error[0]) {
+			fprintf(stderr, "mixguest: vCPU %d: %s\n", i, threads[i].error);
+			failed = 1;
+		}
+	}
+	if (!failed) {
+		print_queries();
+		print_expectations();
+		printf("DONE\n");
+	}
+	if (hold) {
+		printf("HOLDING\n");
+		sigwait(&go, &sig);
+	}
+	microvm_destroy(&vm);
+	return failed;
+}
+
+/* /proc's state letter of the process's main thread ('?' if unreadable). */
+static char leader_state(void)
+{
+	char path[64], buf[512], *p;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", getpid(), getpid());
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* --leader-exit: the thread that carries on once the main thread has ended. */
+static void *successor(void *arg)
+{
+	struct timespec grace = { 0, LEADER_GRACE_MS * 1000000L }, tick = { 0, 10000000L };
+
+	(void)arg;
+	for (int i = 0; leader_state() != 'Z'; i++) {
+		if (i == 1000)
+			die("--leader-exit: the main thread did not end within 10 s");
+		nanosleep(&tick, NULL);
+	}
+	printf("LEADER-EXITED pid=%d\n", getpid());
+	nanosleep(&grace, NULL);
+	exit(run_vcpus());
+}
+
 int main(int argc, char **argv)
 {
 	struct mix_block *b0;
-	int wait = 0, hold = 0, failed = 0, nmix = 0, sig;
+	int wait = 0, leader_exit = 0, nmix = 0, sig;
 	char *mixes[MAX_VCPUS], *query = NULL, *snapshot = NULL;
-	sigset_t go;
 
 	if (argc == 2 && !strcmp(argv[1], "--isa")) {
 		char why[128];
@@ -306,6 +378,8 @@ int main(int argc, char **argv)
 			wait = 1;
 		else if (!strcmp(argv[i], "--hold"))
 			hold = 1;
+		else if (!strcmp(argv[i], "--leader-exit"))
+			leader_exit = 1;
 		else if (!strcmp(argv[i], "--query") && i + 1 < argc)
 			query = argv[++i];
 		else if (!strcmp(argv[i], "--snapshot") && i + 1 < argc)
@@ -343,27 +417,12 @@ int main(int argc, char **argv)
 		sigwait(&go, &sig);
 	}
 
-	for (int i = 0; i < nr_vcpus; i++) {
-		threads[i].idx = i;
-		if (pthread_create(&threads[i].thread, NULL, vcpu_thread, &threads[i]))
+	if (leader_exit) {
+		pthread_t succ;
+
+		if (pthread_create(&succ, NULL, successor, NULL))
 			die("pthread_create failed");
+		pthread_exit(NULL); /* the process lives on in its other threads */
 	}
-	for (int i = 0; i < nr_vcpus; i++) {
-		pthread_join(threads[i].thread, NULL);
-		if (threads[i].error[0]) {
-			fprintf(stderr, "mixguest: vCPU %d: %s\n", i, threads[i].error);
-			failed = 1;
-		}
-	}
-	if (!failed) {
-		print_queries();
-		print_expectations();
-		printf("DONE\n");
-	}
-	if (hold) {
-		printf("HOLDING\n");
-		sigwait(&go, &sig);
-	}
-	microvm_destroy(&vm);
-	return failed;
+	return run_vcpus();
 }

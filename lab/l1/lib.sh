@@ -173,6 +173,23 @@ profiler_attached() {
 	return 1
 }
 
+# guest_start DIR MIXGUEST-ARGS...: a fresh DIR, the hist triggers on, `mixguest --wait` started
+# (pid in GUEST_PID, output in DIR/guest.out and guest.err) and READY. Returns 1 if the triggers
+# could not be set, 2 if the guest did not get ready (then it is ended, the histograms saved).
+guest_start() {
+	_gdir=$1
+	shift
+	rm -rf "$_gdir"
+	mkdir -p "$_gdir"
+	hist_start || return 1
+	mixguest --wait "$@" >"$_gdir/guest.out" 2>"$_gdir/guest.err" &
+	GUEST_PID=$!
+	wait_for_line "$_gdir/guest.out" '^READY' 10 $GUEST_PID && return 0
+	wait_pid $GUEST_PID 5
+	hist_stop "$_gdir"
+	return 2
+}
+
 # run_guest NAME MIXGUEST-ARGS...: one profiled micro-guest run, in this order:
 #   hist triggers on; guest creates its VM and waits; exitprof --vm attaches; guest runs; guest
 #   exits; exitprof sees the VM gone and writes its CSV; hist triggers off.
@@ -183,18 +200,13 @@ run_guest() {
 	GUEST_NAME=$1
 	shift
 	GUEST_DIR=$ART/$GUEST_NAME
-	rm -rf "$GUEST_DIR"
-	mkdir -p "$GUEST_DIR"
 	GUEST_RC=0 PROF_RC=skip GUEST_TIDS=""
-	hist_start || { GUEST_RC=hist; return; }
-	mixguest --wait "$@" >"$GUEST_DIR/guest.out" 2>"$GUEST_DIR/guest.err" &
-	_gpid=$!
-	if ! wait_for_line "$GUEST_DIR/guest.out" '^READY' 10 $_gpid; then
-		wait_pid $_gpid 5
-		GUEST_RC=noready
-		hist_stop "$GUEST_DIR"
-		return
-	fi
+	guest_start "$GUEST_DIR" "$@"
+	case $? in
+	1) GUEST_RC=hist; return ;;
+	2) GUEST_RC=noready; return ;;
+	esac
+	_gpid=$GUEST_PID
 	if have exitprof; then
 		exitprof --vm $_gpid --csv "$GUEST_DIR/exitprof.csv" ${PROF_ARGS:-} >"$GUEST_DIR/exitprof.out" \
 			2>"$GUEST_DIR/exitprof.err" &
@@ -262,6 +274,22 @@ exitprof_counts() {
 		}
 		END { for (r in n) printf "%s %d %d %d %d %d %d %d %d\n", r, n[r], t[r], ns[r], mn[r] + 0,
 			t[r] ? ns[r] / t[r] : 0, mx[r] + 0, u[r], h[r] }' | sort -n
+}
+
+# table_counts FILE: "reason count" (decimal) of the last total table exitprof printed in FILE
+# (its stdout, or its stderr when the table moved there), summed over its blocks; the reasons
+# by name through this ISA's table, UNKNOWN(0x..) by code. Nothing if FILE has no total table.
+table_counts() {
+	tr -d '\r' <"$1" | awk '/^=== exitprof / { t = ($3 == "total:"); if (t) { split("", n); seen = 1 } next }
+		t && $1 != "REASON" && $1 != "WARNING:" && $2 ~ /^[0-9]+$/ && NF >= 3 { n[$1] += $2 }
+		END { if (seen) for (r in n) print r, n[r] }' |
+		while read -r _nm _c; do
+			case $_nm in
+			UNKNOWN*) _code=$(($(echo "$_nm" | sed 's/UNKNOWN(\(0x[0-9a-fA-F]*\))/\1/'))) ;;
+			*) _code=$(reason_code "$_nm") ;;
+			esac
+			echo "${_code:-name:$_nm} $_c"
+		done | sort -n
 }
 
 # diff_counts WANT GOT: "name want got" for every reason of WANT whose count differs in GOT

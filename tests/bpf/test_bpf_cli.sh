@@ -39,6 +39,18 @@ wait $pid || fail "--duration 3 -> $?"
 bpftool perf list | grep -q "pid $pid " && fail "still attached after exit"
 echo "ok: attached to kvm_exit, kvm_entry, kvm_userspace_exit, kvm_vcpu_wakeup while running"
 
+# 2b. --max-keys sizes the kernel's exits map (the lab fills it: check fault-map-full).
+"$exe" --all --max-keys 7 --duration 3 >/dev/null 2>"$tmp/mk.err" &
+pid=$!
+attached "$tmp/mk.err" || fail "--max-keys 7: no 'profiling' line within 30 s: $(cat "$tmp/mk.err")"
+# This exitprof's kvm_exit program (others may run on the host), then its maps.
+ids=$(bpftool perf list | sed -n "s/^pid $pid .*prog_id \\([0-9]*\\) .*tracepoint  *kvm_exit\$/\\1/p")
+maps=$(for id in $ids; do bpftool prog show id "$id" | sed -n 's/.*map_ids \([0-9,]*\).*/\1/p' | tr ',' ' '; done)
+mk=$(for m in $maps; do bpftool map show id "$m"; done | grep -A1 ' name exits ' | grep -o 'max_entries [0-9]*' | sort -u)
+[ "$mk" = "max_entries 7" ] || fail "--max-keys 7: exitprof's exits map says '$mk' (programs: $ids)"
+wait $pid || fail "--max-keys 7 --duration 3 -> $?"
+echo "ok: --max-keys 7 -> the kernel's exits map has $mk"
+
 # 3. Signals: summary, complete files, status 0, nothing left attached.
 for sig in INT TERM; do
 	"$exe" --all --interval 0.3 --csv "$tmp/$sig.csv" --json "$tmp/$sig.json" >"$tmp/$sig.out" 2>&1 &

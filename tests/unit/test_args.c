@@ -25,6 +25,10 @@ static void good(void)
 	CHECK(PARSE(&a, err, "-p", "1", "-s", "avg") == 0 && a.vm_pid == 1 && a.sort == SORT_AVG, "short options");
 	CHECK(PARSE(&a, err, "--vm=99", "--sort=time") == 0 && a.vm_pid == 99 && a.sort == SORT_TIME, "--opt=value");
 	CHECK(PARSE(&a, err, "--all", "--vcpu", "0") == 0 && a.vcpu == 0, "--vcpu 0 is valid");
+	CHECK(PARSE(&a, err, "--all") == 0 && a.max_keys == 0, "no --max-keys: 0, the default size");
+	CHECK(PARSE(&a, err, "--all", "--max-keys", "1") == 0 && a.max_keys == 1, "--max-keys 1: %s", err);
+	CHECK(PARSE(&a, err, "--all", "--max-keys", "1048576") == 0 && a.max_keys == ARGS_MAX_KEYS_MAX,
+	      "--max-keys at its bound: %s", err);
 }
 
 /* Each bad line: status 2, one line, mentioning `needle`. */
@@ -70,6 +74,10 @@ static void bad(void)
 	BAD("unexpected argument 'extra'", "--all", "extra");
 	BAD("--metrics 'localhost:9477' is not [ADDR:]PORT", "--all", "--metrics", "localhost:9477");
 	BAD("--metrics-file needs a file name", "--all", "--metrics-file", "-");
+	BAD("--max-keys '0'", "--all", "--max-keys", "0");
+	BAD("--max-keys '1048577'", "--all", "--max-keys", "1048577");
+	BAD("--max-keys 'many'", "--all", "--max-keys", "many");
+	BAD("--max-keys '-4'", "--all", "--max-keys", "-4");
 }
 
 static int number_parse_positive_1e7(const char *s, double *out)

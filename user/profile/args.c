@@ -44,7 +44,7 @@ static const char doc[] =
 	"(privileges, pid, tracepoints, BTF, output file, BPF load), 2 bad command line.\n"
 	"CSV/JSON columns: docs/output.md; metrics: docs/metrics.md.";
 
-enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_TIMELINE, OPT_BIN, OPT_METRICS, OPT_METRICS_FILE };
+enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_TIMELINE, OPT_BIN, OPT_METRICS, OPT_METRICS_FILE, OPT_MAX_KEYS };
 
 static const struct argp_option options[] = {
 	{ "vm", 'p', "PID", 0, "Profile the VM whose VMM process is PID (e.g. QEMU's pid)", 0 },
@@ -63,6 +63,8 @@ static const struct argp_option options[] = {
 	  "Serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
 	{ "metrics-file", OPT_METRICS_FILE, "FILE", 0,
 	  "Write Prometheus metrics to FILE (atomically; every --interval, else every 10 s, and at the end)", 0 },
+	{ "max-keys", OPT_MAX_KEYS, "N", 0, "Size of the in-kernel table: N (VM, vCPU, reason) rows (default 4096, "
+	  "fewer on hosts with very many CPUs); exits of rows beyond it are counted as dropped and reported", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's messages (e.g. the verifier log)", 0 },
 	{ "bpf-stats", OPT_BPF_STATS, NULL, 0,
 	  "At the end, print each BPF program's run count and average run time as the kernel "
@@ -202,6 +204,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!*arg || !strcmp(arg, "-"))
 			return fail(ps, "--metrics-file needs a file name: give a path (it is replaced atomically)");
 		a->metrics_file = arg;
+		break;
+	case OPT_MAX_KEYS:
+		if (number_parse_uint(arg, ARGS_MAX_KEYS_MAX, &n) || n == 0)
+			return fail(ps, "--max-keys '%s' is not a table size: give a number of rows from 1 to %u, e.g. --max-keys 8192",
+				    arg, ARGS_MAX_KEYS_MAX);
+		a->max_keys = (uint32_t)n;
 		break;
 	case 'v':
 		a->verbose = true;

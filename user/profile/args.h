@@ -25,7 +25,11 @@ struct args {
 	uint32_t metrics_addr; /* its IPv4 address, network order (default 127.0.0.1) */
 	uint16_t metrics_port;
 	const char *metrics_file; /* --metrics-file FILE: the same, written atomically, NULL = no */
+	uint32_t max_keys;   /* --max-keys N: size of the exits map; 0 = default (session_max_keys) */
 };
+
+/* --max-keys bounds: one key is one (VM, vCPU, ISA, reason) row. */
+#define ARGS_MAX_KEYS_MAX (1u << 20)
 
 /* How often --metrics-file is rewritten when no --interval is given. */
 #define ARGS_METRICS_FILE_PERIOD_S 10.0

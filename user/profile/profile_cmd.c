@@ -268,6 +268,7 @@ int profile_main(int argc, char **argv)
 		.bpf_stats = a.bpf_stats,
 		.timeline = a.timeline != NULL,
 		.bin_ns = a.bin_ns,
+		.max_keys = a.max_keys,
 	};
 	if (session_open(&s, &cfg, err, sizeof(err))) {
 		cli_error("exitprof", "%s", err);

@@ -57,7 +57,7 @@ static void print_row(FILE *f, const struct exit_row *row, uint64_t block_count)
 static void print_drops(FILE *f, const uint64_t *st)
 {
 	if (st[EXITPROF_STAT_DROP_KEYS])
-		fprintf(f, "WARNING: %llu exits not counted: the exits map was full (too many VM/vCPU/reason keys)\n",
+		fprintf(f, "WARNING: %llu exits not counted: the exits map was full (too many VM/vCPU/reason keys; raise --max-keys)\n",
 			(unsigned long long)st[EXITPROF_STAT_DROP_KEYS]);
 	if (st[EXITPROF_STAT_DROP_STATE])
 		fprintf(f, "WARNING: %llu exits counted but not timed: no per-thread state (task storage)\n",

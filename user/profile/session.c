@@ -60,7 +60,7 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 	obj->rodata->timeline = cfg->timeline;
 	if (cfg->bin_ns)
 		obj->rodata->bin_ns = cfg->bin_ns;
-	s->max_keys = session_max_keys(s->ncpus);
+	s->max_keys = cfg->max_keys ? cfg->max_keys : session_max_keys(s->ncpus);
 	bpf_map__set_max_entries(obj->maps.exits, s->max_keys);
 	bpf_map__set_max_entries(obj->maps.timeline_bins,
 				 cfg->timeline ? (cfg->timeline_keys ? cfg->timeline_keys : EXITPROF_MAX_TIMELINE_KEYS) : 1);
@@ -69,6 +69,12 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 	bpf_program__set_autoload(obj->progs.handle_kvm_vcpu_wakeup, cfg->tp.vcpu_wakeup);
 
 	e = exitprof_bpf__load(obj);
+	if (e == -ENOMEM && cfg->max_keys) {
+		snprintf(err, errlen, "the kernel cannot allocate an exits map of %u rows (%s): lower --max-keys",
+			 cfg->max_keys, strerror(-e));
+		session_close(s);
+		return -1;
+	}
 	if (e) {
 		snprintf(err, errlen,
 			 "the kernel refused the BPF program (%s): run with --verbose for libbpf's log (needs BTF with the kvm tracepoint types and task storage, Linux >= 5.11)",

@@ -19,6 +19,7 @@ struct session_cfg {
 	bool timeline;		  /* fill the timeline map */
 	uint64_t bin_ns;	  /* timeline bin width; 0 = default */
 	uint32_t timeline_keys;	  /* timeline map size; 0 = default */
+	uint32_t max_keys;	  /* exits map size; 0 = default (session_max_keys) */
 	bool verbose;		  /* libbpf messages to stderr */
 	bool bpf_stats;		  /* kernel-measured run time of each program (BPF_ENABLE_STATS) */
 };

@@ -6,6 +6,9 @@
 #   oracle-NAME    exitprof == hist oracle for every reason, noise (npf, intr) included
 #   leaves-NAME    (snapshot guests) leaf counts == exitprof counts per reason and in total,
 #                  leaf cycles == exitprof time within the bound below
+#   leader-exit    (the leader guest, mixguest --leader-exit: its main thread ends before any
+#                  vCPU runs) the guest's main thread had ended before its first vCPU ran, and
+#                  exitprof profiled the process until its last thread ended: == hist oracle
 #
 # Cycles (patch, rdtsc) vs nanoseconds (BPF, bpf_ktime_get_ns on the tsc clocksource): both
 # bound the same exit->entry interval, but the patch reads the TSC right after trace_kvm_exit()
@@ -181,6 +184,20 @@ guest_case() { # name mixguest-args...
 	case " $* " in *" --snapshot "*) check_leaves "$_name" ;; esac
 }
 
+# The leader guest: the VM lives as long as its process, not its main thread.
+check_leader() {
+	_le=$(grep -n '^LEADER-EXITED' "$GUEST_DIR/guest.out" | cut -d: -f1)
+	_v=$(grep -n '^VCPU ' "$GUEST_DIR/guest.out" | head -n 1 | cut -d: -f1)
+	_bad="$(diff_counts "$GUEST_DIR/hist.counts" "$GUEST_DIR/exitprof.counts")$(diff_counts "$GUEST_DIR/exitprof.counts" "$GUEST_DIR/hist.counts")"
+	if [ -z "$_le" ] || [ -z "$_v" ] || [ "$_le" -gt "$_v" ]; then
+		result leader-exit FAIL "the guest's main thread had not ended before its vCPUs ran (LEADER-EXITED at line ${_le:-none}, first VCPU line ${_v:-none})"
+	elif [ -n "$_bad" ] || [ ! -s "$GUEST_DIR/exitprof.counts" ]; then
+		result leader-exit FAIL "exitprof vs hist oracle (want=hist): ${_bad:-no exitprof counts}; $(grep -m 1 'exited after' "$GUEST_DIR/exitprof.err")"
+	else
+		result leader-exit PASS "main thread ended first, then $(awk '{ s += $2 } END { print s }' "$GUEST_DIR/hist.counts") exits on its vCPU threads: exitprof == hist for all of them; '$(grep -o 'VM pid [0-9]* exited after [0-9.]* s' "$GUEST_DIR/exitprof.err")'"
+	fi
+}
+
 if ! have mixguest; then
 	result guests SKIP "mixguest not in the initramfs"
 else
@@ -190,6 +207,8 @@ else
 	guest_case mix1 cpuid=200,io=50,msr=20
 	guest_case smp2 cpuid=300,io=10,msr=5 cpuid=100,io=40,msr=15
 	guest_case big cpuid=20000,io=2000,msr=1000
+	guest_case leader --leader-exit cpuid=3000,io=300,msr=100 cpuid=1000,io=100,msr=300
+	[ -f "$GUEST_DIR/exitprof.counts" ] && check_leader
 	# The snapshot run is repeated (at most 3 runs) only when every count agreed and just the
 	# cycles fell outside the bound; the earlier runs' figures go into the detail. Counts never
 	# get a second chance.
