@@ -350,12 +350,6 @@ int plot_write_script(FILE *f, const struct plot_data *d, const char *output, co
 
 /* ---- the subcommand ---- */
 
-struct plot_args {
-	const char *csv, *output, *script, *marks, *title;
-	long top;
-	double bin_ms; /* 0 = the CSV's, widened to at most PLOT_MAX_BINS bins */
-};
-
 static const char plot_doc[] =
 	"exitprof plot -- draw a boot timeline CSV with gnuplot\n\n"
 	"Draws exits/s stacked by exit reason (the --top reasons, the rest as \"other\") and the "
@@ -389,25 +383,25 @@ static error_t plot_parse(int key, char *arg, struct argp_state *state)
 	case 's': a->script = arg; break;
 	case 'n':
 		if (number_parse_uint(arg, 64, &top) || top < 1)
-			cli_usage_error(state, "--top '%s' is not a number of reasons: give a whole number from 1 to 64", arg);
+			return cli_usage_error(state, "--top '%s' is not a number of reasons: give a whole number from 1 to 64", arg);
 		a->top = (long)top;
 		break;
 	case 'B':
 		if (number_parse_positive(arg, DBL_MAX, &a->bin_ms))
-			cli_usage_error(state, "--bin '%s' is not a bin width: give milliseconds > 0, a multiple of the CSV's", arg);
+			return cli_usage_error(state, "--bin '%s' is not a bin width: give milliseconds > 0, a multiple of the CSV's", arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (a->csv)
-			cli_usage_error(state, "two CSV files ('%s' and '%s'): give one", a->csv, arg);
+			return cli_usage_error(state, "two CSV files ('%s' and '%s'): give one", a->csv, arg);
 		a->csv = arg;
 		break;
 	case ARGP_KEY_END:
 		if (!a->csv)
-			cli_usage_error(state, "missing the timeline CSV: give the file exitprof record wrote");
+			return cli_usage_error(state, "missing the timeline CSV: give the file exitprof record wrote");
 		if (!a->output && !a->script)
-			cli_usage_error(state, "missing the output: add -o FILE.svg, -o FILE.png or --script FILE");
+			return cli_usage_error(state, "missing the output: add -o FILE.svg, -o FILE.png or --script FILE");
 		if (a->output && strcasecmp(ext_of(a->output), "svg") && strcasecmp(ext_of(a->output), "png"))
-			cli_usage_error(state, "-o %s is not an image name: the name must end in .svg or .png", a->output);
+			return cli_usage_error(state, "-o %s is not an image name: the name must end in .svg or .png", a->output);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -449,17 +443,24 @@ static int run_gnuplot(const char *script, const char *output)
 	return 0;
 }
 
-int exitprof_plot_main(int argc, char **argv)
+int plot_parse_args(int argc, char **argv, struct plot_args *a, unsigned flags)
 {
 	static const struct argp argp = { plot_options, plot_parse, "CSV", plot_doc, 0, 0, 0 };
-	struct plot_args a = { .top = PLOT_DEFAULT_TOP };
+
+	*a = (struct plot_args){ .top = PLOT_DEFAULT_TOP };
+	return subcommand_parse(&argp, "exitprof plot", argc, argv, a, flags);
+}
+
+int exitprof_plot_main(int argc, char **argv)
+{
+	struct plot_args a;
 	struct plot_data d;
 	char err[256], title[512], tmp[] = "/tmp/exitprof-plot-XXXXXX";
 	const char *script;
 	int rc = CLI_FAILED, fd = -1;
 	FILE *f;
 
-	if (subcommand_parse(&argp, "exitprof plot", argc, argv, &a))
+	if (plot_parse_args(argc, argv, &a, 0))
 		return CLI_USAGE;
 
 	f = fopen(a.csv, "r");

@@ -51,6 +51,17 @@ void plot_data_free(struct plot_data *d);
  * .png). Returns 0, or -1 if the extension is neither. */
 int plot_write_script(FILE *f, const struct plot_data *d, const char *output, const char *title);
 
+/* The options of `exitprof plot`. */
+struct plot_args {
+	const char *csv, *output, *script, *marks, *title;
+	long top;
+	double bin_ms; /* 0 = the CSV's, widened to at most PLOT_MAX_BINS (plot.c) bins */
+};
+
+/* Parses plot's command line (argv[0] is "plot") into *a; flags as for subcommand_parse() (cli.h).
+ * Returns 0, or CLI_USAGE after the one error line. */
+int plot_parse_args(int argc, char **argv, struct plot_args *a, unsigned flags);
+
 /* The `exitprof plot` subcommand: argv[0] is "plot". */
 int exitprof_plot_main(int argc, char **argv);
 
