@@ -242,6 +242,19 @@ int plot_widen(struct plot_data *d, size_t k)
 	return 0;
 }
 
+int plot_widen_to(struct plot_data *d, double bin_ms)
+{
+	size_t k = (d->nbins + PLOT_MAX_BINS - 1) / PLOT_MAX_BINS;
+
+	if (bin_ms > 0) {
+		double ratio = bin_ms / d->bin_ms;
+		k = (size_t)(ratio + 0.5);
+		if (k < 1 || ratio - (double)k > 1e-6 || (double)k - ratio > 1e-6)
+			return -1;
+	}
+	return plot_widen(d, k);
+}
+
 void plot_data_free(struct plot_data *d)
 {
 	for (size_t i = 0; i < d->nseries; i++)
@@ -488,16 +501,10 @@ int exitprof_plot_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	size_t k = (d.nbins + PLOT_MAX_BINS - 1) / PLOT_MAX_BINS;
-	if (a.bin_ms > 0) {
-		double ratio = a.bin_ms / d.bin_ms;
-		k = (size_t)(ratio + 0.5);
-		if (k < 1 || ratio - (double)k > 1e-6 || (double)k - ratio > 1e-6) {
-			fprintf(stderr, "exitprof plot: --bin %g is not a multiple of the CSV's %g ms bins\n", a.bin_ms, d.bin_ms);
-			goto out;
-		}
+	if (plot_widen_to(&d, a.bin_ms)) {
+		fprintf(stderr, "exitprof plot: --bin %g is not a multiple of the CSV's %g ms bins\n", a.bin_ms, d.bin_ms);
+		goto out;
 	}
-	plot_widen(&d, k);
 	plot_fold_series(&d, (size_t)a.top);
 	if (!a.title) {
 		const char *base = strrchr(a.csv, '/');
