@@ -39,13 +39,14 @@ error_t cli_usage_error(const struct argp_state *state, const char *fmt, ...)
 	return EINVAL;
 }
 
-/* argp's built-in options, beside a parser's own. */
+/* argp's built-in options, beside a parser's own. Not its hidden --HANG[=SECS], a debugging aid
+ * that sleeps (an hour by default, also for the prefix --H): left out here, it is refused as an
+ * unknown option before argp sees it. */
 static const struct argp_option builtin_options[] = {
 	{ "help", '?', NULL, 0, NULL, 0 },
 	{ "usage", 0, NULL, 0, NULL, 0 },
 	{ "version", 'V', NULL, 0, NULL, 0 },
 	{ "program-name", 0, "NAME", 0, NULL, 0 },
-	{ "HANG", 0, "SECS", OPTION_ARG_OPTIONAL, NULL, 0 },
 	{ 0 },
 };
 
