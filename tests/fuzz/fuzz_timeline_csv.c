@@ -51,7 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_ASSERT(d.nbins > 0 && d.bin_ms > 0);
 		check_sums(&d);
-		if (plot_widen_to(&d, bin_ms) == 0) {
+		if (plot_widen_to(&d, bin_ms, err, sizeof(err)) != 0) {
+			FUZZ_ASSERT_ERROR_LINE(err);
+		} else {
 			FUZZ_ASSERT(d.nbins > 0);
 			check_sums(&d);
 			plot_fold_series(&d, top);

@@ -80,6 +80,13 @@ static void test_pivot_and_script(void)
 		CHECK_C(found);
 	}
 
+	/* --bin refused, the bins untouched: not a multiple, or longer than the whole timeline (1e300
+	 * ms: no size_t holds that factor). */
+	CHECK_C(plot_widen_to(&d, 1.5 * (BIN_NS / 1e6), err, sizeof(err)) == -1 && strstr(err, "not a multiple"));
+	CHECK_C(plot_widen_to(&d, (NBINS + 1) * (BIN_NS / 1e6), err, sizeof(err)) == -1 && strstr(err, "longer than"));
+	CHECK_C(plot_widen_to(&d, 1e300, err, sizeof(err)) == -1 && strstr(err, "longer than"));
+	CHECK_C(d.nbins == NBINS);
+
 	/* Widen by 3: ceil(50 / 3) bins, 3x the width, first bin starts where it did, totals kept. */
 	uint64_t before0 = d.series[0].counts[0] + d.series[0].counts[1] + d.series[0].counts[2];
 	CHECK_C(plot_widen(&d, 3) == 0);

@@ -242,15 +242,24 @@ int plot_widen(struct plot_data *d, size_t k)
 	return 0;
 }
 
-int plot_widen_to(struct plot_data *d, double bin_ms)
+int plot_widen_to(struct plot_data *d, double bin_ms, char *err, size_t errlen)
 {
 	size_t k = (d->nbins + PLOT_MAX_BINS - 1) / PLOT_MAX_BINS;
 
 	if (bin_ms > 0) {
 		double ratio = bin_ms / d->bin_ms;
-		k = (size_t)(ratio + 0.5);
-		if (k < 1 || ratio - (double)k > 1e-6 || (double)k - ratio > 1e-6)
+
+		/* Checked before k is made of it: a ratio beyond size_t has no integer value. */
+		if (ratio > (double)d->nbins + 0.5) {
+			snprintf(err, errlen, "--bin %g is longer than the whole timeline (%zu bins of %g ms): give at most %g",
+				 bin_ms, d->nbins, d->bin_ms, (double)d->nbins * d->bin_ms);
 			return -1;
+		}
+		k = (size_t)(ratio + 0.5);
+		if (k < 1 || ratio - (double)k > 1e-6 || (double)k - ratio > 1e-6) {
+			snprintf(err, errlen, "--bin %g is not a multiple of the CSV's %g ms bins", bin_ms, d->bin_ms);
+			return -1;
+		}
 	}
 	return plot_widen(d, k);
 }
@@ -501,8 +510,8 @@ int exitprof_plot_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (plot_widen_to(&d, a.bin_ms)) {
-		fprintf(stderr, "exitprof plot: --bin %g is not a multiple of the CSV's %g ms bins\n", a.bin_ms, d.bin_ms);
+	if (plot_widen_to(&d, a.bin_ms, err, sizeof(err))) {
+		fprintf(stderr, "exitprof plot: %s\n", err);
 		goto out;
 	}
 	plot_fold_series(&d, (size_t)a.top);

@@ -45,9 +45,10 @@ int plot_fold_series(struct plot_data *d, size_t keep);
 /* Merges every k neighbouring bins into one (k >= 1; the last may be partial). */
 int plot_widen(struct plot_data *d, size_t k);
 
-/* Widens to the bin width drawn: bin_ms, a multiple of the CSV's; 0 = the CSV's, widened so that
- * at most PLOT_MAX_BINS (plot.c) are drawn. Returns 0, or -1 if bin_ms is not such a multiple. */
-int plot_widen_to(struct plot_data *d, double bin_ms);
+/* Widens to the bin width drawn: bin_ms, a multiple of the CSV's up to the whole timeline; 0 =
+ * the CSV's, widened so that at most PLOT_MAX_BINS (plot.c) are drawn. Returns 0, or -1 with the
+ * reason in err (bin_ms is not such a multiple). */
+int plot_widen_to(struct plot_data *d, double bin_ms, char *err, size_t errlen);
 
 void plot_data_free(struct plot_data *d);
 
