@@ -187,7 +187,7 @@ int plot_load_marks(FILE *f, struct plot_data *d, char *err, size_t errlen)
 		const char *t_ms = fields[col[0]], *label = fields[col[1]];
 		double t = strtod(t_ms, &end);
 		if (end == t_ms || *end) {
-			snprintf(err, errlen, "line %d: bad t_ms \"%s\"", line, t_ms);
+			snprintf(err, errlen, "line %d: bad t_ms \"%.*s%s\"", line, CSV_FIELD_ONE_LINE(t_ms));
 			return -1;
 		}
 		void *m = realloc(d->marks, (d->nmarks + 1) * sizeof(*d->marks));
