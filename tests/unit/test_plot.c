@@ -191,6 +191,15 @@ static void test_empty(void)
 	CHECK_C(plot_load_csv(f, &d, err, sizeof(err)) == -1 && strstr(err, "no data"));
 	fclose(f);
 	plot_data_free(&d);
+
+	/* Bins without a single exit: a timeline with no series at all. */
+	char no_exits[256];
+	snprintf(no_exits, sizeof(no_exits), "%s\r\n0,,,,,0,0\r\n10,,,,,0,0\r\n", tl_csv_header());
+	f = fmemopen(no_exits, strlen(no_exits), "r");
+	CHECK(plot_load_csv(f, &d, err, sizeof(err)) == 0, "%s", err);
+	CHECK_C(d.nbins == 2 && d.nseries == 0 && d.total == 0 && d.bin_ms == 10);
+	fclose(f);
+	plot_data_free(&d);
 }
 
 /* The whole command with gnuplot, when it is there: a non-trivial SVG naming the top reason. */

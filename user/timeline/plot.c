@@ -146,7 +146,8 @@ int plot_load_csv(FILE *f, struct plot_data *d, char *err, size_t errlen)
 		for (size_t i = 0; i < d->nseries; i++)
 			snprintf(d->series[i].name, sizeof(d->series[i].name), c.mixed_isa ? "%s %s" : "%.0s%s",
 				 c.keys[i].isa, c.keys[i].name);
-		qsort(d->series, d->nseries, sizeof(*d->series), cmp_total_desc);
+		if (d->nseries) /* no exit in any bin: no series, and d->series is NULL */
+			qsort(d->series, d->nseries, sizeof(*d->series), cmp_total_desc);
 		/* Every bin has a row (empty bins included), so neighbours are one bin apart. */
 		d->bin_ms = 0;
 		for (size_t i = 1; i < d->nbins; i++) {
