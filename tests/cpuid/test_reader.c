@@ -221,6 +221,15 @@ static void test_absent_and_errors(void)
 	r = run(&h, "--help");
 	CHECK(r.rc == 0 && strstr(r.out, "Usage: exitprof-cpuid") && h.calls == 0, "help");
 	done(&r);
+	/* -h ends the call inside a cluster of short options; the next call reads its own command
+	 * line, not the rest of that cluster. */
+	r = run(&h, "-hZ");
+	CHECK(r.rc == 0 && strstr(r.out, "Usage: exitprof-cpuid"), "-hZ: help");
+	done(&r);
+	struct sim g = patched_svm();
+	r = run(&g, "--csv");
+	CHECK(r.rc == 0 && r.err_len == 0, "--csv after -hZ: rc %d err %s", r.rc, r.err);
+	done(&r);
 }
 
 /* Every row of --list-reasons names a code of reasons.c, every code of the ISAs asked for is

@@ -105,6 +105,9 @@ static void numbers(void)
 	CHECK(number_parse_uint("11", 10, &n) == -1, "over max");
 	CHECK(number_parse_uint("", 10, &n) == -1, "empty");
 	CHECK(number_parse_uint("99999999999999999999999", 0x7fffffff, &n) == -1, "no overflow");
+	CHECK(number_parse_uint("9223372036854775807", INT64_MAX, &n) == 0 && n == INT64_MAX, "INT64_MAX");
+	CHECK(number_parse_uint("9223372036854775810", INT64_MAX, &n) == -1, "over INT64_MAX, no overflow");
+	CHECK(number_parse_uint("7", 5, &n) == -1 && number_parse_uint("5", 5, &n) == 0 && n == 5, "one digit, max 5");
 	CHECK(args_parse_bin("10", &ns) == 0 && ns == 10000000, "--bin 10");
 	CHECK(args_parse_bin("0.001", &ns) == 0 && ns == 1000, "--bin 0.001");
 	CHECK(args_parse_bin("0x10", &ns) == -1, "--bin 0x10: hex is no decimal");

@@ -74,6 +74,8 @@ expect 2 "'--bogus' is not an option" -- record --bogus -o "$tmp/x.csv" -- true
 expect 2 "'--bogus' is not an option" -- plot --bogus "$tmp/x.csv"
 expect 2 "'--bogus' is not an option" -- compare --bogus
 expect 2 "'--c' is not an option" -- record --boot --c x -o "$tmp/x.csv" -- true # --console or --csv
+expect 2 "'--H' is not an option" -- --all --H       # argp's --HANG would sleep for an hour
+expect 2 "'--HANG=1' is not an option" -- plot --HANG=1 "$tmp/x.csv"
 expect 2 "--duration '0'" -- --all --dur 0    # a unique prefix is the option
 expect 2 "--duration '0'" -- --all -d0        # a short option's argument in the same word
 expect 2 "--duration '0'" -- --all -ad 0      # in a cluster, then the next word

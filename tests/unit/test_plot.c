@@ -80,6 +80,13 @@ static void test_pivot_and_script(void)
 		CHECK_C(found);
 	}
 
+	/* --bin refused, the bins untouched: not a multiple, or longer than the whole timeline (1e300
+	 * ms: no size_t holds that factor). */
+	CHECK_C(plot_widen_to(&d, 1.5 * (BIN_NS / 1e6), err, sizeof(err)) == -1 && strstr(err, "not a multiple"));
+	CHECK_C(plot_widen_to(&d, (NBINS + 1) * (BIN_NS / 1e6), err, sizeof(err)) == -1 && strstr(err, "longer than"));
+	CHECK_C(plot_widen_to(&d, 1e300, err, sizeof(err)) == -1 && strstr(err, "longer than"));
+	CHECK_C(d.nbins == NBINS);
+
 	/* Widen by 3: ceil(50 / 3) bins, 3x the width, first bin starts where it did, totals kept. */
 	uint64_t before0 = d.series[0].counts[0] + d.series[0].counts[1] + d.series[0].counts[2];
 	CHECK_C(plot_widen(&d, 3) == 0);
@@ -182,6 +189,15 @@ static void test_empty(void)
 	snprintf(only_header, sizeof(only_header), "%s\r\n", tl_csv_header());
 	f = fmemopen(only_header, strlen(only_header), "r");
 	CHECK_C(plot_load_csv(f, &d, err, sizeof(err)) == -1 && strstr(err, "no data"));
+	fclose(f);
+	plot_data_free(&d);
+
+	/* Bins without a single exit: a timeline with no series at all. */
+	char no_exits[256];
+	snprintf(no_exits, sizeof(no_exits), "%s\r\n0,,,,,0,0\r\n10,,,,,0,0\r\n", tl_csv_header());
+	f = fmemopen(no_exits, strlen(no_exits), "r");
+	CHECK(plot_load_csv(f, &d, err, sizeof(err)) == 0, "%s", err);
+	CHECK_C(d.nbins == 2 && d.nseries == 0 && d.total == 0 && d.bin_ms == 10);
 	fclose(f);
 	plot_data_free(&d);
 }

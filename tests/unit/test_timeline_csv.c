@@ -193,6 +193,9 @@ static void test_reader_errors(void)
 	CHECK_C(read_str(with_header("0,0,SVM\n"), err, sizeof(err)) == -1 && strstr(err, "fields"));
 	CHECK_C(read_str(with_header("-1,0,SVM,1,x,1,0\n"), err, sizeof(err)) == -1 && strstr(err, "t_ms"));
 	CHECK_C(read_str(with_header("0,0,SVM,0x10,x,1,0\n"), err, sizeof(err)) == -1 && strstr(err, "reason"));
+	/* A quoted field may hold a line end; the error line quoting it stays one line. */
+	CHECK_C(read_str(with_header("\"1\n2\",0,SVM,1,x,1,0\n"), err, sizeof(err)) == -1 &&
+		strstr(err, "bad t_ms \"1...\"") && !strchr(err, '\n'));
 	/* LF line ends, a quoted name with a comma, no final newline: accepted. */
 	CHECK_C(read_str(with_header("0,0,SVM,1,\"a,b\",1,0\n10,,,,,0,0"), err, sizeof(err)) == 0);
 }

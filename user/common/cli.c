@@ -27,7 +27,7 @@ int cli_flush_stdout(const char *prog, const char *what, int rc, int fail_rc)
 	return fail_rc;
 }
 
-void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
+error_t cli_usage_error(const struct argp_state *state, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -36,16 +36,17 @@ void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(CLI_USAGE);
+	return EINVAL;
 }
 
-/* argp's built-in options, beside a parser's own. */
+/* argp's built-in options, beside a parser's own. Not its hidden --HANG[=SECS], a debugging aid
+ * that sleeps (an hour by default, also for the prefix --H): left out here, it is refused as an
+ * unknown option before argp sees it. */
 static const struct argp_option builtin_options[] = {
 	{ "help", '?', NULL, 0, NULL, 0 },
 	{ "usage", 0, NULL, 0, NULL, 0 },
 	{ "version", 'V', NULL, 0, NULL, 0 },
 	{ "program-name", 0, "NAME", 0, NULL, 0 },
-	{ "HANG", 0, "SECS", OPTION_ARG_OPTIONAL, NULL, 0 },
 	{ 0 },
 };
 
@@ -140,7 +141,8 @@ const char *cli_unknown_option(const struct argp *argp, int argc, char **argv)
 	return NULL;
 }
 
-int subcommand_parse(const struct argp *argp, const char *prog, int argc, char **argv, void *input)
+int subcommand_parse(const struct argp *argp, const char *prog, int argc, char **argv, void *input,
+		     unsigned flags)
 {
 	argp_err_exit_status = CLI_USAGE;
 	if (argc < 1)
@@ -153,5 +155,5 @@ int subcommand_parse(const struct argp *argp, const char *prog, int argc, char *
 		cli_error(prog, "'%s' is not an option: see %s --help", unknown, prog);
 		return CLI_USAGE;
 	}
-	return argp_parse(argp, argc, argv, 0, NULL, input) ? CLI_USAGE : 0;
+	return argp_parse(argp, argc, argv, flags, NULL, input) ? CLI_USAGE : 0;
 }

@@ -27,10 +27,10 @@ void cli_error(const char *prog, const char *fmt, ...) __attribute__((format(pri
  * fail_rc after the one error line ("cannot write WHAT ..."). */
 int cli_flush_stdout(const char *prog, const char *what, int rc, int fail_rc);
 
-/* For a subcommand's argp parser: the error line "exitprof NAME: CAUSE: FIX", then exit
- * CLI_USAGE (one line: no "Try --help" after it). */
-void cli_usage_error(const struct argp_state *state, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+/* For a subcommand's argp parser: the error line "exitprof NAME: CAUSE: FIX" (one line: no "Try
+ * --help" after it); returns EINVAL for the parser to return, so that argp_parse() fails and the
+ * command exits CLI_USAGE. Returning instead of exiting lets a test call the parser in-process. */
+error_t cli_usage_error(const struct argp_state *state, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The first argument of argv[1..argc-1] (up to a "--") that is no option of argp, or NULL.
  * argp's own message for it would take two lines; callers give the one error line instead.
@@ -43,8 +43,11 @@ const char *cli_unknown_option(const struct argp *argp, int argc, char **argv);
  * "exitprof NAME: ...", and a bad command line exits CLI_USAGE, as for exitprof itself (an
  * unknown option with the one error line).
  * argv is parsed in place (argv[0] is replaced) and must outlive what was parsed into input.
+ * flags go to argp_parse(): the commands pass 0; a test passes ARGP_NO_EXIT, so that --help,
+ * --usage, --version and argp's own errors print and return instead of exiting.
  * Returns 0, or CLI_USAGE when argp returned an error.
  */
-int subcommand_parse(const struct argp *argp, const char *prog, int argc, char **argv, void *input);
+int subcommand_parse(const struct argp *argp, const char *prog, int argc, char **argv, void *input,
+		     unsigned flags);
 
 #endif

@@ -4,6 +4,7 @@
 #define EXITPROF_CSV_H
 
 #include <stdio.h>
+#include <string.h>
 
 #define CSV_FIELD_MAX 64 /* longest field the reader accepts, with its NUL */
 
@@ -28,6 +29,10 @@ void csv_write_value(FILE *f, enum csv_value kind, const char *text);
 
 /* Writes the header line "names[0],names[1],...\r\n". */
 void csv_write_header(FILE *f, const char *const *names, int n);
+
+/* printf arguments for "%.*s%s" that keep an error line quoting a field on one line: the field
+ * up to its first line end (a quoted field may hold one), then "..." if it was cut there. */
+#define CSV_FIELD_ONE_LINE(s) (int)strcspn((s), "\r\n"), (s), (s)[strcspn((s), "\r\n")] ? "..." : ""
 
 /* Readers go by header name: idx[i] = the position of names[i] among the header's nf fields.
  * Returns 0, or -1 with *missing = the first name the header lacks. */

@@ -28,11 +28,14 @@ int number_parse_uint(const char *s, int64_t max, int64_t *out)
 	if (!s || !*s)
 		return -1;
 	for (const char *p = s; *p; p++) {
+		int digit = *p - '0';
+
 		if (*p < '0' || *p > '9')
 			return -1;
-		v = v * 10 + (*p - '0');
-		if (v > max)
+		/* v * 10 + digit > max, checked before it is computed: near INT64_MAX it would overflow. */
+		if (digit > max || v > (max - digit) / 10)
 			return -1;
+		v = v * 10 + digit;
 	}
 	*out = v;
 	return 0;

@@ -58,15 +58,6 @@ struct run {
 
 /* ---- options ---- */
 
-struct compare_args {
-	int vm_pid;	   /* --vm PID: also that VM's exits in the window; 0 = --all (the default) */
-	bool all;
-	double duration_s; /* 0 = DEFAULT_DURATION_S */
-	bool verbose;
-	bool late_attach;  /* COMPARE_LATE_ATTACH_ENV=1 (compare_run.h) */
-	bool kvm_stats;	   /* --kvm-stats: KVM's own statistics instead of the patch's leaves */
-};
-
 static const char compare_doc[] =
 	"exitprof compare -- the patched kernel's exit counters against BPF's counts\n\n"
 	"Compares the patched KVM's own counters (its CPUID leaves, read by a tiny VM of our own) "
@@ -100,11 +91,11 @@ static error_t compare_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'd':
 		if (number_parse_positive(arg, ARGS_SECONDS_MAX, &a->duration_s))
-			cli_usage_error(state, ARGS_BAD_DURATION, arg);
+			return cli_usage_error(state, ARGS_BAD_DURATION, arg);
 		break;
 	case 'p':
 		if (args_parse_pid(arg, &a->vm_pid))
-			cli_usage_error(state, ARGS_BAD_VM, arg);
+			return cli_usage_error(state, ARGS_BAD_VM, arg);
 		break;
 	case 'a':
 		a->all = true;
@@ -116,12 +107,12 @@ static error_t compare_parse(int key, char *arg, struct argp_state *state)
 		a->kvm_stats = true;
 		break;
 	case ARGP_KEY_ARG:
-		cli_usage_error(state, "unexpected argument '%s': options only, see exitprof compare --help", arg);
+		return cli_usage_error(state, "unexpected argument '%s': options only, see exitprof compare --help", arg);
 	case ARGP_KEY_END:
 		if (a->vm_pid && a->all)
-			cli_usage_error(state, "--vm and --all both given: choose one");
+			return cli_usage_error(state, "--vm and --all both given: choose one");
 		if (a->kvm_stats && !a->vm_pid)
-			cli_usage_error(state, "--kvm-stats compares one VM: give --vm PID");
+			return cli_usage_error(state, "--kvm-stats compares one VM: give --vm PID");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -290,10 +281,17 @@ static void print_verdict(const struct cmp_result *res, int rc)
 		       res->count_bad, res->compared, res->time_bad);
 }
 
-int compare_main(int argc, char **argv)
+int compare_parse_args(int argc, char **argv, struct compare_args *a, unsigned flags)
 {
 	static const struct argp argp = { compare_options, compare_parse, NULL, compare_doc, 0, 0, 0 };
-	struct compare_args args = { 0 };
+
+	*a = (struct compare_args){ 0 };
+	return subcommand_parse(&argp, "exitprof compare", argc, argv, a, flags);
+}
+
+int compare_main(int argc, char **argv)
+{
+	struct compare_args args;
 	const struct compare_args *a = &args;
 	const char *hook = getenv(COMPARE_LATE_ATTACH_ENV);
 	static struct leaf_report read[2];
@@ -310,7 +308,7 @@ int compare_main(int argc, char **argv)
 	double t1, t2, exit_ns, entry_ns;
 	size_t cpuid_pos = 0;
 
-	if (subcommand_parse(&argp, "exitprof compare", argc, argv, &args))
+	if (compare_parse_args(argc, argv, &args, 0))
 		return CLI_USAGE;
 	args.late_attach = hook && !strcmp(hook, "1");
 	if (args.kvm_stats)

@@ -4,6 +4,22 @@
 #ifndef EXITPROF_COMPARE_RUN_H
 #define EXITPROF_COMPARE_RUN_H
 
+#include <stdbool.h>
+
+/* The options of `exitprof compare`. */
+struct compare_args {
+	int vm_pid;	   /* --vm PID: also that VM's exits in the window; 0 = --all (the default) */
+	bool all;
+	double duration_s; /* 0 = the default window */
+	bool verbose;
+	bool late_attach;  /* COMPARE_LATE_ATTACH_ENV=1 (below) */
+	bool kvm_stats;	   /* --kvm-stats: KVM's own statistics instead of the patch's leaves */
+};
+
+/* Parses compare's command line (argv[0] is "compare") into *a (late_attach is the caller's);
+ * flags as for subcommand_parse() (cli.h). Returns 0, or CLI_USAGE after the one error line. */
+int compare_parse_args(int argc, char **argv, struct compare_args *a, unsigned flags);
+
 /* argv[0] is "compare". Exit status (cli.h): 0 the counts agree, 1 they do not, 2 no comparison
  * possible (kernel without the leaves or with them off, no /dev/kvm, not root, no
  * tracepoints/BTF, a bad command line). */

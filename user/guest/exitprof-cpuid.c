@@ -198,7 +198,9 @@ int exitprof_cpuid_main(int argc, char **argv, leaf_cpuid_fn raw_fn, void *raw_c
 	char vendor[13] = "";
 	int opt;
 
-	optind = 1; /* callable more than once (tests) */
+	/* Callable more than once (tests): 0, not 1, also forgets the place inside a cluster of short
+	 * options where the last call stopped (glibc and musl reinitialise getopt on 0). */
+	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {

@@ -28,25 +28,9 @@ static void console_push(struct console *c)
 	c->plen = 0;
 }
 
-/* Reads what is there, echoes it to our stdout, and splits it into lines. */
-void console_read(struct console *c)
+void console_feed(struct console *c, const char *buf, size_t n, uint64_t now)
 {
-	char buf[4096];
-	ssize_t n = read(c->fd, buf, sizeof(buf));
-
-	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			if (c->plen)
-				console_push(c);
-			close(c->fd);
-			c->fd = -1;
-		}
-		return;
-	}
-	uint64_t now = clock_now_ns();
-	fwrite(buf, 1, (size_t)n, stdout);
-	fflush(stdout);
-	for (ssize_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (c->plen == 0)
 			c->part_ns = now;
 		if (buf[i] == '\n') {
@@ -57,19 +41,50 @@ void console_read(struct console *c)
 	}
 }
 
+void console_end(struct console *c)
+{
+	if (c->plen)
+		console_push(c);
+}
+
+/* Reads what is there, echoes it to our stdout, and splits it into lines. */
+void console_read(struct console *c)
+{
+	char buf[4096];
+	ssize_t n = read(c->fd, buf, sizeof(buf));
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			console_end(c);
+			close(c->fd);
+			c->fd = -1;
+		}
+		return;
+	}
+	uint64_t now = clock_now_ns();
+	fwrite(buf, 1, (size_t)n, stdout);
+	fflush(stdout);
+	console_feed(c, buf, (size_t)n, now);
+}
+
 /* CSV "t_ms,line": ms since bin 0 (negative: before the VM's first entry; since the VMM started
  * if it never entered). */
-int console_write(const struct console *c, const char *path, uint64_t t0)
+void console_write_csv(const struct console *c, FILE *f, uint64_t t0)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -1;
 	fputs("t_ms,line\r\n", f);
 	for (size_t i = 0; i < c->n; i++) {
 		fprintf(f, "%.3f,", ((double)c->lines[i].ns - (double)t0) / 1e6);
 		csv_write_field(f, c->lines[i].text);
 		fputs("\r\n", f);
 	}
+}
+
+int console_write(const struct console *c, const char *path, uint64_t t0)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	console_write_csv(c, f, t0);
 	return fclose(f);
 }
 

@@ -146,7 +146,8 @@ int plot_load_csv(FILE *f, struct plot_data *d, char *err, size_t errlen)
 		for (size_t i = 0; i < d->nseries; i++)
 			snprintf(d->series[i].name, sizeof(d->series[i].name), c.mixed_isa ? "%s %s" : "%.0s%s",
 				 c.keys[i].isa, c.keys[i].name);
-		qsort(d->series, d->nseries, sizeof(*d->series), cmp_total_desc);
+		if (d->nseries) /* no exit in any bin: no series, and d->series is NULL */
+			qsort(d->series, d->nseries, sizeof(*d->series), cmp_total_desc);
 		/* Every bin has a row (empty bins included), so neighbours are one bin apart. */
 		d->bin_ms = 0;
 		for (size_t i = 1; i < d->nbins; i++) {
@@ -187,7 +188,7 @@ int plot_load_marks(FILE *f, struct plot_data *d, char *err, size_t errlen)
 		const char *t_ms = fields[col[0]], *label = fields[col[1]];
 		double t = strtod(t_ms, &end);
 		if (end == t_ms || *end) {
-			snprintf(err, errlen, "line %d: bad t_ms \"%s\"", line, t_ms);
+			snprintf(err, errlen, "line %d: bad t_ms \"%.*s%s\"", line, CSV_FIELD_ONE_LINE(t_ms));
 			return -1;
 		}
 		void *m = realloc(d->marks, (d->nmarks + 1) * sizeof(*d->marks));
@@ -240,6 +241,28 @@ int plot_widen(struct plot_data *d, size_t k)
 	d->nbins = n;
 	d->bin_ms *= (double)k;
 	return 0;
+}
+
+int plot_widen_to(struct plot_data *d, double bin_ms, char *err, size_t errlen)
+{
+	size_t k = (d->nbins + PLOT_MAX_BINS - 1) / PLOT_MAX_BINS;
+
+	if (bin_ms > 0) {
+		double ratio = bin_ms / d->bin_ms;
+
+		/* Checked before k is made of it: a ratio beyond size_t has no integer value. */
+		if (ratio > (double)d->nbins + 0.5) {
+			snprintf(err, errlen, "--bin %g is longer than the whole timeline (%zu bins of %g ms): give at most %g",
+				 bin_ms, d->nbins, d->bin_ms, (double)d->nbins * d->bin_ms);
+			return -1;
+		}
+		k = (size_t)(ratio + 0.5);
+		if (k < 1 || ratio - (double)k > 1e-6 || (double)k - ratio > 1e-6) {
+			snprintf(err, errlen, "--bin %g is not a multiple of the CSV's %g ms bins", bin_ms, d->bin_ms);
+			return -1;
+		}
+	}
+	return plot_widen(d, k);
 }
 
 void plot_data_free(struct plot_data *d)
@@ -350,12 +373,6 @@ int plot_write_script(FILE *f, const struct plot_data *d, const char *output, co
 
 /* ---- the subcommand ---- */
 
-struct plot_args {
-	const char *csv, *output, *script, *marks, *title;
-	long top;
-	double bin_ms; /* 0 = the CSV's, widened to at most PLOT_MAX_BINS bins */
-};
-
 static const char plot_doc[] =
 	"exitprof plot -- draw a boot timeline CSV with gnuplot\n\n"
 	"Draws exits/s stacked by exit reason (the --top reasons, the rest as \"other\") and the "
@@ -389,25 +406,25 @@ static error_t plot_parse(int key, char *arg, struct argp_state *state)
 	case 's': a->script = arg; break;
 	case 'n':
 		if (number_parse_uint(arg, 64, &top) || top < 1)
-			cli_usage_error(state, "--top '%s' is not a number of reasons: give a whole number from 1 to 64", arg);
+			return cli_usage_error(state, "--top '%s' is not a number of reasons: give a whole number from 1 to 64", arg);
 		a->top = (long)top;
 		break;
 	case 'B':
 		if (number_parse_positive(arg, DBL_MAX, &a->bin_ms))
-			cli_usage_error(state, "--bin '%s' is not a bin width: give milliseconds > 0, a multiple of the CSV's", arg);
+			return cli_usage_error(state, "--bin '%s' is not a bin width: give milliseconds > 0, a multiple of the CSV's", arg);
 		break;
 	case ARGP_KEY_ARG:
 		if (a->csv)
-			cli_usage_error(state, "two CSV files ('%s' and '%s'): give one", a->csv, arg);
+			return cli_usage_error(state, "two CSV files ('%s' and '%s'): give one", a->csv, arg);
 		a->csv = arg;
 		break;
 	case ARGP_KEY_END:
 		if (!a->csv)
-			cli_usage_error(state, "missing the timeline CSV: give the file exitprof record wrote");
+			return cli_usage_error(state, "missing the timeline CSV: give the file exitprof record wrote");
 		if (!a->output && !a->script)
-			cli_usage_error(state, "missing the output: add -o FILE.svg, -o FILE.png or --script FILE");
+			return cli_usage_error(state, "missing the output: add -o FILE.svg, -o FILE.png or --script FILE");
 		if (a->output && strcasecmp(ext_of(a->output), "svg") && strcasecmp(ext_of(a->output), "png"))
-			cli_usage_error(state, "-o %s is not an image name: the name must end in .svg or .png", a->output);
+			return cli_usage_error(state, "-o %s is not an image name: the name must end in .svg or .png", a->output);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -449,17 +466,24 @@ static int run_gnuplot(const char *script, const char *output)
 	return 0;
 }
 
-int exitprof_plot_main(int argc, char **argv)
+int plot_parse_args(int argc, char **argv, struct plot_args *a, unsigned flags)
 {
 	static const struct argp argp = { plot_options, plot_parse, "CSV", plot_doc, 0, 0, 0 };
-	struct plot_args a = { .top = PLOT_DEFAULT_TOP };
+
+	*a = (struct plot_args){ .top = PLOT_DEFAULT_TOP };
+	return subcommand_parse(&argp, "exitprof plot", argc, argv, a, flags);
+}
+
+int exitprof_plot_main(int argc, char **argv)
+{
+	struct plot_args a;
 	struct plot_data d;
 	char err[256], title[512], tmp[] = "/tmp/exitprof-plot-XXXXXX";
 	const char *script;
 	int rc = CLI_FAILED, fd = -1;
 	FILE *f;
 
-	if (subcommand_parse(&argp, "exitprof plot", argc, argv, &a))
+	if (plot_parse_args(argc, argv, &a, 0))
 		return CLI_USAGE;
 
 	f = fopen(a.csv, "r");
@@ -487,16 +511,10 @@ int exitprof_plot_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	size_t k = (d.nbins + PLOT_MAX_BINS - 1) / PLOT_MAX_BINS;
-	if (a.bin_ms > 0) {
-		double ratio = a.bin_ms / d.bin_ms;
-		k = (size_t)(ratio + 0.5);
-		if (k < 1 || ratio - (double)k > 1e-6 || (double)k - ratio > 1e-6) {
-			fprintf(stderr, "exitprof plot: --bin %g is not a multiple of the CSV's %g ms bins\n", a.bin_ms, d.bin_ms);
-			goto out;
-		}
+	if (plot_widen_to(&d, a.bin_ms, err, sizeof(err))) {
+		fprintf(stderr, "exitprof plot: %s\n", err);
+		goto out;
 	}
-	plot_widen(&d, k);
 	plot_fold_series(&d, (size_t)a.top);
 	if (!a.title) {
 		const char *base = strrchr(a.csv, '/');

@@ -45,11 +45,27 @@ int plot_fold_series(struct plot_data *d, size_t keep);
 /* Merges every k neighbouring bins into one (k >= 1; the last may be partial). */
 int plot_widen(struct plot_data *d, size_t k);
 
+/* Widens to the bin width drawn: bin_ms, a multiple of the CSV's up to the whole timeline; 0 =
+ * the CSV's, widened so that at most PLOT_MAX_BINS (plot.c) are drawn. Returns 0, or -1 with the
+ * reason in err (bin_ms is not such a multiple). */
+int plot_widen_to(struct plot_data *d, double bin_ms, char *err, size_t errlen);
+
 void plot_data_free(struct plot_data *d);
 
 /* Writes the gnuplot script that draws d into `output` (terminal from its extension: .svg, or
  * .png). Returns 0, or -1 if the extension is neither. */
 int plot_write_script(FILE *f, const struct plot_data *d, const char *output, const char *title);
+
+/* The options of `exitprof plot`. */
+struct plot_args {
+	const char *csv, *output, *script, *marks, *title;
+	long top;
+	double bin_ms; /* --bin; 0 = the CSV's (plot_widen_to()) */
+};
+
+/* Parses plot's command line (argv[0] is "plot") into *a; flags as for subcommand_parse() (cli.h).
+ * Returns 0, or CLI_USAGE after the one error line. */
+int plot_parse_args(int argc, char **argv, struct plot_args *a, unsigned flags);
 
 /* The `exitprof plot` subcommand: argv[0] is "plot". */
 int exitprof_plot_main(int argc, char **argv);

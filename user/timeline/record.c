@@ -34,15 +34,6 @@
 
 /* ---- options ---- */
 
-struct record_args {
-	int boot;
-	const char *output, *console, *summary_csv;
-	uint64_t bin_ns;
-	double duration_s;
-	int verbose;
-	char **cmd;
-};
-
 static const char record_doc[] =
 	"exitprof record -- record the exit timeline of a VM from its first VM-entry\n\n"
 	"Starts the VMM command given after --, holds it until the BPF programs are attached, then "
@@ -81,11 +72,11 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 	case 'v': a->verbose = 1; break;
 	case 'B':
 		if (args_parse_bin(arg, &a->bin_ns))
-			cli_usage_error(state, "--bin '%s' is not a bin width: " ARGS_BIN_FIX, arg);
+			return cli_usage_error(state, "--bin '%s' is not a bin width: " ARGS_BIN_FIX, arg);
 		break;
 	case 'd':
 		if (number_parse_positive(arg, ARGS_SECONDS_MAX, &a->duration_s))
-			cli_usage_error(state, ARGS_BAD_DURATION, arg);
+			return cli_usage_error(state, ARGS_BAD_DURATION, arg);
 		break;
 	case ARGP_KEY_ARGS:
 		a->cmd = state->argv + state->next;
@@ -93,12 +84,12 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		if (!a->boot)
-			cli_usage_error(state, "--boot is required: add --boot (for a VM that already runs: "
+			return cli_usage_error(state, "--boot is required: add --boot (for a VM that already runs: "
 					       "exitprof --vm PID --timeline FILE)");
 		if (!a->output)
-			cli_usage_error(state, "missing the timeline's file: add -o FILE.csv");
+			return cli_usage_error(state, "missing the timeline's file: add -o FILE.csv");
 		if (!a->cmd || !a->cmd[0])
-			cli_usage_error(state, "missing the VMM command: add it after --, e.g. -- qemu-system-x86_64 -enable-kvm ...");
+			return cli_usage_error(state, "missing the VMM command: add it after --, e.g. -- qemu-system-x86_64 -enable-kvm ...");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -139,10 +130,17 @@ static int write_summary(struct session *s, const struct record_args *a, double 
 	return rc;
 }
 
-int exitprof_record_main(int argc, char **argv)
+int record_parse_args(int argc, char **argv, struct record_args *a, unsigned flags)
 {
 	static const struct argp argp = { record_options, record_parse, "-- VMM-COMMAND [ARGS...]", record_doc, 0, 0, 0 };
-	struct record_args a = { .bin_ns = EXITPROF_DEFAULT_BIN_NS };
+
+	*a = (struct record_args){ .bin_ns = EXITPROF_DEFAULT_BIN_NS };
+	return subcommand_parse(&argp, "exitprof record", argc, argv, a, flags);
+}
+
+int exitprof_record_main(int argc, char **argv)
+{
+	struct record_args a;
 	struct tp_avail tp = { false, false };
 	struct console con = { .fd = -1 };
 	struct session s;
@@ -152,7 +150,7 @@ int exitprof_record_main(int argc, char **argv)
 	int sfd = -1, rc = CLI_FAILED, status = 0, exited = 0, stopped_early = 0, exec_errno;
 	pid_t pid;
 
-	if (subcommand_parse(&argp, "exitprof record", argc, argv, &a))
+	if (record_parse_args(argc, argv, &a, 0))
 		return CLI_USAGE;
 
 	if (check_outputs(&a, err, sizeof(err)) || preflight_privileges(err, sizeof(err)) ||

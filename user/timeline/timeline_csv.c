@@ -208,18 +208,18 @@ int tl_read_csv(FILE *f, int (*row_cb)(const struct tl_csv_row *row, void *ctx),
 		}
 		row.t_ms = strtod(t_ms, &end);
 		if (end == t_ms || *end || row.t_ms < 0) {
-			snprintf(err, errlen, "line %d: bad t_ms \"%s\"", line, t_ms);
+			snprintf(err, errlen, "line %d: bad t_ms \"%.*s%s\"", line, CSV_FIELD_ONE_LINE(t_ms));
 			return -1;
 		}
 		row.has_cell = vcpu[0] != '\0';
 		if (row.has_cell) {
 			if (parse_u64(vcpu, &v) || v > UINT32_MAX) {
-				snprintf(err, errlen, "line %d: bad vcpu \"%s\"", line, vcpu);
+				snprintf(err, errlen, "line %d: bad vcpu \"%.*s%s\"", line, CSV_FIELD_ONE_LINE(vcpu));
 				return -1;
 			}
 			row.vcpu = (uint32_t)v;
 			if (parse_u64(reason, &v) || v > UINT32_MAX) {
-				snprintf(err, errlen, "line %d: bad reason \"%s\"", line, reason);
+				snprintf(err, errlen, "line %d: bad reason \"%.*s%s\"", line, CSV_FIELD_ONE_LINE(reason));
 				return -1;
 			}
 			row.reason = (uint32_t)v;
