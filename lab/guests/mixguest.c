@@ -12,7 +12,7 @@
  * profiler that polls the process sees the ended leader before the first exit), then runs the
  * vCPUs and prints the results; the process lives until its last thread ends.
  *
- * Output lines (stdout), read by lab/l1/lib.sh:
+ * Output lines (stdout), read by lab/l1/lib/ (machine.sh, guests.sh):
  *   READY pid=P vcpus=V
  *   LEADER-EXITED pid=P                      (--leader-exit: the main thread has ended)
  *   VCPU i tid=T

@@ -18,7 +18,6 @@
 #include "reasons.h"
 #include "session.h"
 #include "signals.h"
-#include "target.h"
 #include "tsc.h"
 
 #include <errno.h>
@@ -300,7 +299,6 @@ int compare_main(int argc, char **argv)
 	struct run r = { .sfd = -1 };
 	struct tp_avail tp = { false, false };
 	struct tsc_freq tsc;
-	char err[512];
 	int param, rc = CLI_CANNOT;
 	unsigned isa;
 	enum cmp_mode mode;
@@ -334,10 +332,9 @@ int compare_main(int argc, char **argv)
 		run_close(&r);
 		return rc;
 	}
-	if (preflight_privileges(err, sizeof(err)) || (a->vm_pid && target_check(a->vm_pid, err, sizeof(err))) ||
-	    preflight_tracepoints(&tp, err, sizeof(err)) || preflight_btf(err, sizeof(err))) {
+	if (preflight_run(&(struct preflight_req){ .vm_pid = a->vm_pid }, &tp)) {
 		run_close(&r);
-		return cannot("%s", err);
+		return CLI_CANNOT;
 	}
 	if (r.sfd < 0) {
 		run_close(&r);

@@ -90,9 +90,8 @@ int compare_stats_main(int pid, double duration_s, bool verbose)
 	int rc = CLI_CANNOT, major = 0, minor = 0;
 	double t1, t2;
 
-	if (preflight_privileges(err, sizeof(err)) || target_check(pid, err, sizeof(err)) ||
-	    preflight_tracepoints(&tp, err, sizeof(err)) || preflight_btf(err, sizeof(err)))
-		return cannot("%s", err);
+	if (preflight_run(&(struct preflight_req){ .vm_pid = pid }, &tp))
+		return CLI_CANNOT;
 	r.sfd = signals_fd(false);
 	if (r.sfd < 0)
 		return cannot("cannot set up signal handling (%s): out of file descriptors?", strerror(errno));

@@ -10,7 +10,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "preflight.h"
+#include "cli.h"
 #include "exit_isa.h"
+#include "target.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -128,8 +130,10 @@ int preflight_output(const char *opt, const char *path, char *err, size_t errlen
 		return 0;
 	}
 	copy = strdup(path);
-	if (!copy)
+	if (!copy) {
+		snprintf(err, errlen, "%s %s cannot be checked (out of memory): free some memory", opt, path);
 		return -1;
+	}
 	dir = dirname(copy);
 	ok = access(dir, W_OK | X_OK) == 0;
 	if (!ok)
@@ -137,6 +141,22 @@ int preflight_output(const char *opt, const char *path, char *err, size_t errlen
 			 strerror(errno));
 	free(copy);
 	return ok ? 0 : -1;
+}
+
+int preflight_run(const struct preflight_req *req, struct tp_avail *tp)
+{
+	char err[512];
+	int failed = 0;
+
+	for (size_t i = 0; i < PREFLIGHT_OUTPUTS && req->outputs[i].opt && !failed; i++)
+		failed = preflight_output(req->outputs[i].opt, req->outputs[i].path, err, sizeof(err));
+	if (!failed)
+		failed = (req->vm_pid && target_check(req->vm_pid, err, sizeof(err))) ||
+			 preflight_privileges(err, sizeof(err)) || preflight_tracepoints(tp, err, sizeof(err)) ||
+			 preflight_btf(err, sizeof(err));
+	if (failed)
+		cli_error("exitprof", "%s", err);
+	return failed ? -1 : 0;
 }
 
 unsigned preflight_host_isa(void)

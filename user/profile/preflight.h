@@ -1,10 +1,33 @@
-/* Checks of the system before anything is loaded: privileges, tracefs + KVM tracepoints, BTF,
- * output files. Each failing check gives one line (cause and fix). */
+/* Checks of the system before anything is loaded: output files, the VM named, privileges,
+ * tracefs + KVM tracepoints, BTF. Each failing check gives one line (cause and fix). Every command
+ * runs them through preflight_run(); the single checks are for the tests. */
 #ifndef EXITPROF_PREFLIGHT_H
 #define EXITPROF_PREFLIGHT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+struct tp_avail {
+	bool userspace_exit; /* kvm:kvm_userspace_exit: user-space time */
+	bool vcpu_wakeup;    /* kvm:kvm_vcpu_wakeup: halted time */
+};
+
+#define PREFLIGHT_OUTPUTS 4 /* the most output files a command has (profile: CSV, JSON, timeline, metrics) */
+
+/* What a command will touch, for preflight_run(). */
+struct preflight_req {
+	struct {
+		const char *opt;  /* the option that names it, for the error line; NULL ends the list */
+		const char *path; /* NULL: not asked for; "-": stdout */
+	} outputs[PREFLIGHT_OUTPUTS];
+	int vm_pid; /* the VM the command names (--vm); 0: none */
+};
+
+/* The one sequence of checks every command runs before it loads anything, what the user can fix
+ * in the command line first: the outputs can be written, the VM is a KVM process, then
+ * privileges, tracefs and KVM's tracepoints (fills tp), BTF. Stops at the first that fails, with
+ * its line "exitprof: CAUSE: FIX" on stderr, and returns -1; 0 when all pass. */
+int preflight_run(const struct preflight_req *req, struct tp_avail *tp);
 
 /* Root, or CAP_BPF + CAP_PERFMON (or CAP_SYS_ADMIN on kernels before 5.8) in the effective set. */
 int preflight_privileges(char *err, size_t errlen);
@@ -13,11 +36,6 @@ int preflight_privileges(char *err, size_t errlen);
  * else /sys/kernel/tracing), into dir. When neither is mounted, mounts tracefs at
  * /sys/kernel/tracing (root) and says so on stderr; -1 with a cause-and-fix line if that fails. */
 int preflight_tracefs_dir(char *dir, size_t len, char *err, size_t errlen);
-
-struct tp_avail {
-	bool userspace_exit; /* kvm:kvm_userspace_exit: user-space time */
-	bool vcpu_wakeup;    /* kvm:kvm_vcpu_wakeup: halted time */
-};
 
 /* tracefs (mounted if need be), kvm:kvm_exit and kvm:kvm_entry must exist; reports which
  * optional ones do. */

@@ -126,20 +126,6 @@ static void emit(struct outputs *o, const struct args *a, const struct exit_tabl
 		drop_output(o, &o->json, "--json", o->json_path);
 }
 
-/* Everything that can be checked without privileges or BPF, then privileges and the kernel. */
-static int preflight(const struct args *a, struct tp_avail *tp, char *err, size_t errlen)
-{
-	if (preflight_output("--csv", a->csv, err, errlen) || preflight_output("--json", a->json, err, errlen) ||
-	    preflight_output("--timeline", a->timeline, err, errlen) ||
-	    preflight_output("--metrics-file", a->metrics_file, err, errlen))
-		return -1;
-	if (a->vm_pid && target_check(a->vm_pid, err, errlen))
-		return -1;
-	if (preflight_privileges(err, errlen) || preflight_tracepoints(tp, err, errlen) || preflight_btf(err, errlen))
-		return -1;
-	return 0;
-}
-
 /* VM names, remembered while the VMs run: the final table is often printed after they exit. */
 #define NAME_CACHE 64
 static struct { int pid; char comm[32]; } names[NAME_CACHE];
@@ -242,10 +228,13 @@ int profile_main(int argc, char **argv)
 		cli_error("exitprof", "%s", err);
 		return CLI_USAGE;
 	}
-	if (preflight(&a, &tp, err, sizeof(err))) {
-		cli_error("exitprof", "%s", err);
+	struct preflight_req pre = {
+		.outputs = { { "--csv", a.csv }, { "--json", a.json }, { "--timeline", a.timeline },
+			     { "--metrics-file", a.metrics_file } },
+		.vm_pid = a.vm_pid,
+	};
+	if (preflight_run(&pre, &tp))
 		return CLI_FAILED;
-	}
 	if (!tp.userspace_exit || !tp.vcpu_wakeup)
 		fprintf(stderr, "exitprof: note: kvm:%s missing: the VMM/HALTED split is not measured\n",
 			!tp.userspace_exit ? "kvm_userspace_exit" : "kvm_vcpu_wakeup");

@@ -97,15 +97,6 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static int check_outputs(const struct record_args *a, char *err, size_t errlen)
-{
-	if (preflight_output("-o", a->output, err, errlen) ||
-	    preflight_output("--console", a->console, err, errlen) ||
-	    preflight_output("--csv", a->summary_csv, err, errlen))
-		return -1;
-	return 0;
-}
-
 /* The summary of the same run, from the exits map: the table on stderr, --csv if asked. */
 static int write_summary(struct session *s, const struct record_args *a, double secs)
 {
@@ -153,11 +144,11 @@ int exitprof_record_main(int argc, char **argv)
 	if (record_parse_args(argc, argv, &a, 0))
 		return CLI_USAGE;
 
-	if (check_outputs(&a, err, sizeof(err)) || preflight_privileges(err, sizeof(err)) ||
-	    preflight_tracepoints(&tp, err, sizeof(err)) || preflight_btf(err, sizeof(err))) {
-		fprintf(stderr, "exitprof: %s\n", err);
+	struct preflight_req pre = {
+		.outputs = { { "-o", a.output }, { "--console", a.console }, { "--csv", a.summary_csv } },
+	};
+	if (preflight_run(&pre, &tp))
 		return CLI_FAILED;
-	}
 
 	/* SIGCHLD/SIGINT/SIGTERM as events; the child unblocks them before exec. */
 	sfd = signals_fd(true);

@@ -3,7 +3,7 @@
 # TSC.) If these fail, nothing else counts.
 
 _param=$(cat /sys/module/kvm/parameters/exit_stats 2>/dev/null || echo "absent (kernel without the patch)")
-# The module is the one mixguest --isa found initialized (lib.sh), never just /sys/module/kvm_*:
+# The module is the one mixguest --isa found initialized (lib/machine.sh), never just /sys/module/kvm_*:
 # a built-in kvm_amd has its directory there on an Intel CPU too.
 case $LAB_ISA in
 svm) _mod=kvm_amd _paging=npt ;;

@@ -20,7 +20,7 @@ LEAF_TOL_PCT=${LEAF_TOL_PCT:-1}
 # Uncontrolled exits (interrupts, faults) allowed after the snapshot's last read (see check_leaves).
 NOISE_AFTER=2
 # The reasons the snapshot guest reads through 0x4FFFFFFD: everything a micro-guest can cause,
-# by name (their codes come from this ISA's table, lib.sh). A name missing from the table stops
+# by name (their codes come from this ISA's table, lib/machine.sh). A name missing from the table stops
 # the check rather than quietly shortening the list.
 case $LAB_ISA in
 vmx) _snap_names="EXCEPTION_NMI EXTERNAL_INTERRUPT TRIPLE_FAULT INTERRUPT_WINDOW CPUID HLT IO_INSTRUCTION
@@ -80,18 +80,13 @@ check_exitprof() { # name
 			printf '%s=%s(avg %dns max %dns) ' "$(reason_name "$_r")" "$_n" "$_avg" "$_mx"
 		done <"$GUEST_DIR/exitprof.counts")"
 	fi
-	# The oracle: every reason, both ways.
-	_bad="$(diff_counts "$GUEST_DIR/hist.counts" "$GUEST_DIR/exitprof.counts")$(diff_counts "$GUEST_DIR/exitprof.counts" "$GUEST_DIR/hist.counts")"
+	# The oracle: every reason of either.
+	_bad=$(count_diffs "$GUEST_DIR/hist.counts" "$GUEST_DIR/exitprof.counts" want got)
 	if [ -n "$_bad" ]; then
 		result "oracle-$1" FAIL "exitprof vs hist oracle (want=hist): $_bad"
 	else
-		result "oracle-$1" PASS "exitprof == hist for all $(wc -l <"$GUEST_DIR/hist.counts") reasons, $(awk '{ s += $2 } END { print s }' "$GUEST_DIR/hist.counts") exits"
+		result "oracle-$1" PASS "exitprof == hist for all $(wc -l <"$GUEST_DIR/hist.counts") reasons, $(counts_total "$GUEST_DIR/hist.counts") exits"
 	fi
-}
-
-# leaf_field FILE IDX FIELD: a register of the LEAF line with that index (as a decimal number).
-leaf_field() {
-	printf '%d' "$(sed -n "s/^LEAF vcpu=0 idx=$2 .* $3=\(0x[0-9a-f]*\).*/\1/p" "$1")"
 }
 
 check_leaves() { # name: the snapshot (leaves read inside the guest) against exitprof
@@ -104,9 +99,9 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 	[ "$_q" = 1 ] || { result "leaves-$1" FAIL "no quiet snapshot in $(sed -n 's/^QUERIES .*attempts=\([0-9]*\).*/\1/p' "$GUEST_DIR/guest.out") tries (leaf totals moved by more than the reads themselves)"; return; }
 	_f=$GUEST_DIR/guest.out
 	_last=$(($(grep -c '^LEAF ' "$_f") - 1))
-	_cpuid=$(($(sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=cpuid .*/\1/p' "$_f")))
-	_hlt=$(($(sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=hlt .*/\1/p' "$_f")))
-	_ctl=" $(sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) .*/\1/p' "$_f" | while read -r c; do printf '%d ' "$c"; done)"
+	_cpuid=$(expect_code "$_f" cpuid)
+	_hlt=$(expect_code "$_f" hlt)
+	_ctl=" $(expect_counts_of "$_f" | while read -r c _; do printf '%s ' "$c"; done)"
 	# Exits the guest does not control (interrupts, nested page faults) may still come after the
 	# last read: an interrupt that arrives while KVM handles that read's exit makes the guest exit
 	# again right at the next VM-entry. Up to NOISE_AFTER of them are allowed, and are accounted:
@@ -134,7 +129,7 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 		esac
 		_j=$((_j + 1))
 	done
-	_total=$(awk '{ s += $2 } END { print s }' "$GUEST_DIR/exitprof.counts")
+	_total=$(counts_total "$GUEST_DIR/exitprof.counts")
 	_ltotal=$(leaf_field "$_f" $_last eax)
 	[ "$_ltotal" = $((_total - 1 - _noise)) ] || _bad="$_bad total:leaf=$_ltotal,exitprof-1-noise=$((_total - 1 - _noise))"
 	[ $_noise -le "$NOISE_AFTER" ] || _bad="$_bad $_noise uncontrolled exits after the last read (max $NOISE_AFTER)"
@@ -143,8 +138,8 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 	# (their reasons' averages).
 	_khz=$(tsc_khz)
 	_cyc=$(($(leaf_field "$_f" $_last ebx) * 4294967296 + $(leaf_field "$_f" $_last ecx)))
-	_prog=$(awk '$2 == "bpf-stats" && ($3 == "handle_kvm_exit" || $3 == "handle_kvm_entry") { s += $9 }
-		END { print s + 0 }' "$GUEST_DIR/exitprof.err")
+	_prog=$(for _p in handle_kvm_exit handle_kvm_entry; do bpf_stat "$GUEST_DIR/exitprof.err" $_p avg_ns; done |
+		awk '{ s += $1 } END { print s + 0 }')
 	_cmp=$(awk -v cyc="$_cyc" -v khz="$_khz" -v tol="$LEAF_TOL_PCT" -v prog="$_prog" -v cpuid="$_cpuid" \
 		-v noise="$_noise_list" '
 		BEGIN { k = split(noise, nl, " "); for (i = 1; i <= k; i++) { split(nl[i], p, ":"); late[p[1]] = p[2] } }
@@ -188,13 +183,13 @@ guest_case() { # name mixguest-args...
 check_leader() {
 	_le=$(grep -n '^LEADER-EXITED' "$GUEST_DIR/guest.out" | cut -d: -f1)
 	_v=$(grep -n '^VCPU ' "$GUEST_DIR/guest.out" | head -n 1 | cut -d: -f1)
-	_bad="$(diff_counts "$GUEST_DIR/hist.counts" "$GUEST_DIR/exitprof.counts")$(diff_counts "$GUEST_DIR/exitprof.counts" "$GUEST_DIR/hist.counts")"
+	_bad=$(count_diffs "$GUEST_DIR/hist.counts" "$GUEST_DIR/exitprof.counts" want got)
 	if [ -z "$_le" ] || [ -z "$_v" ] || [ "$_le" -gt "$_v" ]; then
 		result leader-exit FAIL "the guest's main thread had not ended before its vCPUs ran (LEADER-EXITED at line ${_le:-none}, first VCPU line ${_v:-none})"
 	elif [ -n "$_bad" ] || [ ! -s "$GUEST_DIR/exitprof.counts" ]; then
 		result leader-exit FAIL "exitprof vs hist oracle (want=hist): ${_bad:-no exitprof counts}; $(grep -m 1 'exited after' "$GUEST_DIR/exitprof.err")"
 	else
-		result leader-exit PASS "main thread ended first, then $(awk '{ s += $2 } END { print s }' "$GUEST_DIR/hist.counts") exits on its vCPU threads: exitprof == hist for all of them; '$(grep -o 'VM pid [0-9]* exited after [0-9.]* s' "$GUEST_DIR/exitprof.err")'"
+		result leader-exit PASS "main thread ended first, then $(counts_total "$GUEST_DIR/hist.counts") exits on its vCPU threads: exitprof == hist for all of them; '$(grep -o 'VM pid [0-9]* exited after [0-9.]* s' "$GUEST_DIR/exitprof.err")'"
 	fi
 }
 

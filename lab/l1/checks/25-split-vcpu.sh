@@ -22,17 +22,6 @@ done
 # split_row FILE REASON: "count timed total user halt" of a reason in an exitprof_counts file.
 split_row() { awk -v r="$2" '$1 == r { print $2, $3, $4, $8, $9 }' "$1"; }
 
-# expect_code NAME...: the decimal code of the guest's EXPECT line with one of these names.
-expect_code() {
-	for _n in "$@"; do
-		_x=$(sed -n "s/^EXPECT reason=\(0x[0-9a-f]*\) name=$_n .*/\1/p" "$GUEST_DIR/guest.out")
-		[ -n "$_x" ] && { echo $((_x)); return; }
-	done
-}
-
-# bpf_runs ERRFILE PROGRAM: how often a program ran (--bpf-stats), empty if it was not loaded.
-bpf_runs() { awk -v p="$2" '$2 == "bpf-stats" && $3 == p { print $5 }' "$1"; }
-
 check_split() {
 	_c=$GUEST_DIR/exitprof.counts
 	if [ -n "$SPLIT_TP_MISSING" ]; then
@@ -49,14 +38,13 @@ check_split() {
 	fi
 	_bad=""
 	grep -q 'missing' "$GUEST_DIR/exitprof.err" && _bad="$_bad exitprof claims a missing tracepoint: $(grep -m 1 missing "$GUEST_DIR/exitprof.err");"
-	_uruns=$(bpf_runs "$GUEST_DIR/exitprof.err" handle_kvm_userspace_exit)
-	_wruns=$(bpf_runs "$GUEST_DIR/exitprof.err" handle_kvm_vcpu_wakeup)
+	_uruns=$(bpf_stat "$GUEST_DIR/exitprof.err" handle_kvm_userspace_exit runs)
+	_wruns=$(bpf_stat "$GUEST_DIR/exitprof.err" handle_kvm_vcpu_wakeup runs)
 	[ -n "$_wruns" ] || _bad="$_bad handle_kvm_vcpu_wakeup not loaded;"
-	# Reason codes from the guest's EXPECT lines (SVM or VMX names): io goes to the VMM, hlt ends
-	# the run untimed, the rest (cpuid, msr) KVM handles itself.
-	_io_code=$(expect_code io IO_INSTRUCTION)
-	_kvm_codes=$(sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=\([A-Za-z_]*\) .*/\2 \1/p' "$GUEST_DIR/guest.out" |
-		awk '$1 != "io" && $1 != "IO_INSTRUCTION" && $1 != "hlt" && $1 != "HLT" { printf "%d ", $2 }')
+	# Reason codes from the guest's EXPECT lines (mixguest's labels, this ISA's codes): io goes to
+	# the VMM, hlt ends the run untimed, the rest (cpuid, msr) KVM handles itself.
+	_io_code=$(expect_code "$GUEST_DIR/guest.out" io)
+	_kvm_codes=$(expect_lines "$GUEST_DIR/guest.out" | awk '$2 != "io" && $2 != "hlt" { printf "%d ", $1 }')
 	set -- $(split_row "$_c" "$_io_code")
 	_io="count=$1 timed=$2 total=$3 vmm=$4 halted=$5"
 	if [ -z "$_uruns" ]; then
@@ -89,8 +77,8 @@ check_per_vcpu() {
 		_v=${_line%%:*} _tid=${_line#*:}
 		exitprof_counts "$GUEST_DIR/exitprof.csv" "$_v" >"$GUEST_DIR/exitprof-vcpu$_v.counts"
 		hist_counts "$GUEST_DIR/hist-exit.txt" "$_tid" >"$GUEST_DIR/hist-vcpu$_v.counts"
-		_d="$(diff_counts "$GUEST_DIR/hist-vcpu$_v.counts" "$GUEST_DIR/exitprof-vcpu$_v.counts")$(diff_counts "$GUEST_DIR/exitprof-vcpu$_v.counts" "$GUEST_DIR/hist-vcpu$_v.counts")"
-		_n=$(awk '{ s += $2 } END { print s + 0 }' "$GUEST_DIR/hist-vcpu$_v.counts")
+		_d=$(count_diffs "$GUEST_DIR/hist-vcpu$_v.counts" "$GUEST_DIR/exitprof-vcpu$_v.counts" want got)
+		_n=$(counts_total "$GUEST_DIR/hist-vcpu$_v.counts")
 		_t=$(sed -n "s/^VM pid [0-9]* ([^)]*) vCPU $_v, [A-Za-z]*: \([0-9]*\) exits.*/\1/p" "$GUEST_DIR/exitprof.out")
 		[ -z "$_d" ] || _bad="$_bad vCPU $_v (tid $_tid) CSV vs hist (want=hist): $_d;"
 		[ "$_t" = "$_n" ] || _bad="$_bad table block 'vCPU $_v' says '${_t:-none}' exits, hist $_n;"
@@ -133,9 +121,8 @@ if have mixguest && have exitprof && grep -q 'field:.* vcpu_id;' "$KVM_EXIT/form
 	else
 		exitprof_counts "$GUEST_DIR/exitprof.csv" >"$GUEST_DIR/exitprof.counts"
 		hist_counts "$GUEST_DIR/hist-exit.txt" "$_tid" >"$GUEST_DIR/hist.counts"
-		_d="$(diff_counts "$GUEST_DIR/hist.counts" "$GUEST_DIR/exitprof.counts")$(diff_counts "$GUEST_DIR/exitprof.counts" "$GUEST_DIR/hist.counts")"
-		_others=$(tr -d '\r' <"$GUEST_DIR/exitprof.csv" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-			$c["vcpu"] != 1 { n++ } END { print n + 0 }')
+		_d=$(count_diffs "$GUEST_DIR/hist.counts" "$GUEST_DIR/exitprof.counts" want got)
+		_others=$(csv_cols "$GUEST_DIR/exitprof.csv" vcpu | awk -F, '$1 != 1 { n++ } END { print n + 0 }')
 		if [ -z "$_d" ] && [ "$_others" = 0 ] && [ -s "$GUEST_DIR/hist.counts" ]; then
 			result vcpu-filter PASS "--vcpu 1 == hist oracle of vCPU 1's thread: $(brief "$GUEST_DIR/hist.counts")"
 		else

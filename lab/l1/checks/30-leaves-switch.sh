@@ -7,13 +7,9 @@
 #                 as leaves-off answer like 0x4FFFFFF0: what exitprof-cpuid refuses on (exit 2)
 PARAM=/sys/module/kvm/parameters/exit_stats
 # Pairs: an exitprof leaf, then 0x4FFFFFF0 with the same ecx. 0xFFFFFFFB: a code neither the
-# SDM nor the APM defines; C and I: this ISA's cpuid and io codes (mixguest --isa, lib.sh).
+# SDM nor the APM defines; C and I: this ISA's cpuid and io codes (mixguest --isa, lib/machine.sh).
 _C=$(printf '%x' "$(guest_reason cpuid)") _I=$(printf '%x' "$(guest_reason io)")
 OFF_QUERIES=4fffffff:0,4ffffff0:0,4ffffffe:0,4ffffff0:0,4ffffffd:$_C,4ffffff0:$_C,4ffffffc:$_C,4ffffff0:$_C,4ffffffd:fffffffb,4ffffff0:fffffffb,4ffffffc:$_I,4ffffff0:$_I
-
-leaf_regs() { # guest.out idx: "eax ebx ecx edx" of that LEAF line
-	sed -n "s/^LEAF vcpu=0 idx=$2 .* eax=\([^ ]*\) ebx=\([^ ]*\) ecx=\([^ ]*\) edx=\([^ ]*\)/\1 \2 \3 \4/p" "$1"
-}
 
 query_guest() { # name queries: runs mixguest (a few cpuids first) with --query
 	GUEST_DIR=$ART/$1

@@ -18,7 +18,7 @@ CMP_PARAM=/sys/module/kvm/parameters/exit_stats
 CMP_DIR=$ART/compare
 # Busy guest: long enough to outlast two comparisons (about 25,000 exits/s in this lab).
 CMP_BUSY=${CMP_BUSY:-cpuid=150000,io=3000,msr=1000}
-# This ISA's name of the cpuid exit, as the comparison's table rows say it (lib.sh).
+# This ISA's name of the cpuid exit, as the comparison's table rows say it (lib/machine.sh).
 CMP_CPUID=$(reason_name "$(guest_reason cpuid)")
 
 cmp_run() { # name args...: exitprof --compare-cpuid ARGS -> $CMP_DIR/name.{out,err}, CMP_RC
@@ -64,13 +64,8 @@ else
 	mkdir -p "$CMP_DIR"
 	_old=$(cat $CMP_PARAM)
 	echo 1 >$CMP_PARAM
-	# A VM that lives through the whole check: KVM flips a static key (preempt notifiers, live
-	# text patching with int3) whenever the number of VMs goes 0 <-> 1, and under QEMU TCG that
-	# patching once crashed L1 ("Oops: int3" in finish_task_switch) while other CPUs ran. With
-	# this VM alive, the query VMs and guests below never take the count to or from 0.
-	mixguest --wait cpuid=1 >"$CMP_DIR/holder.out" 2>&1 &
-	_holder=$!
-	wait_for_line "$CMP_DIR/holder.out" '^READY' 10 $_holder
+	# run-checks keeps an idle VM alive (keeper_start), so the query VMs and guests below never
+	# take the number of VMs to or from 0.
 
 	cmp_run compare-quiet --duration 1
 	cmp_expect compare-quiet 0
@@ -138,8 +133,7 @@ else
 			[ $_grc = 0 ] || _bad="guest status $_grc;"
 			_n=$(sed -n 's/.* reads of \([0-9]*\) leaves each.*/\1/p' "$CMP_DIR/compare-contained.out")
 			# Every exit the guest controls (its EXPECT lines), under this ISA's name for it.
-			sed -n 's/^EXPECT reason=\(0x[0-9a-f]*\) name=\([a-z]*\) count=\([0-9]*\)/\1 \2 \3/p' \
-				"$CMP_DIR/contained-guest.out" >"$CMP_DIR/contained.expect"
+			expect_lines "$CMP_DIR/contained-guest.out" >"$CMP_DIR/contained.expect"
 			[ -s "$CMP_DIR/contained.expect" ] || _bad="no EXPECT lines from the guest;"
 			while read -r _code _label _want; do
 				_r=$(reason_name "$_code")
@@ -177,8 +171,6 @@ else
 		result compare-off FAIL "exit $CMP_RC (want 2 and one line): $(head -c 300 "$CMP_DIR/compare-off.err" | tr '\n' ' ')"
 	fi
 	echo "$_old" >$CMP_PARAM
-	kill -USR1 $_holder 2>/dev/null
-	wait_pid $_holder 10
 	# The tables, for the console log.
 	for _f in compare-quiet compare-busy compare-pervm compare-contained compare-late; do
 		sed "s/^/LAB-LOG $_f: /" "$CMP_DIR/$_f.out"

@@ -10,11 +10,10 @@
 PROM_PORT=9090
 METRICS_PORT=9477
 
-# csv_total_counts CSV: "reason_name count" of exitprof's summary CSV (rows of kind total,
-# columns by header name, docs/output.md), sorted like promql's output.
+# csv_total_counts CSV: "reason_name count" of exitprof's summary CSV (rows of kind total),
+# sorted like promql's output.
 csv_total_counts() {
-	tr -d '\r' <"$1" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		$c["kind"] == "total" { n[$c["reason_name"]] += $c["count"] } END { for (r in n) print r, n[r] }' | sort
+	csv_cols "$1" kind reason_name count | awk -F, '$1 == "total" { n[$2] += $3 } END { for (r in n) print r, n[r] }' | sort
 }
 
 # promql QUERY: Prometheus's instant query, one "reason value" line per series of the result.
@@ -90,11 +89,11 @@ EOF
 	if ! cmp -s "$_d/promql.txt" "$_d/summary.txt"; then
 		_bad="$_bad promql != summary: $(diff "$_d/promql.txt" "$_d/summary.txt" | grep '^[-+][^-+]' | tr '\n' ' ')"
 	fi
-	for _r in $(sed -n 's/^EXPECT reason=[0-9a-fx]* name=\([^ ]*\) count=.*/\1/p' "$_d/guest.out"); do
-		_want=$(sed -n "s/^EXPECT reason=[0-9a-fx]* name=$_r count=\([0-9]*\)$/\1/p" "$_d/guest.out")
+	expect_lines "$_d/guest.out" >"$_d/expect.txt"
+	while read -r _ _r _want; do
 		_got=$(sed -n "s/^$_r \([0-9]*\)$/\1/p" "$_d/promql.txt")
 		[ "$_got" = "$_want" ] || _bad="$_bad $_r:promql=${_got:-none},guest=$_want"
-	done
+	done <"$_d/expect.txt"
 	if [ "$_prc" != 0 ]; then
 		result metrics-promql FAIL "exitprof --metrics exit $_prc: $(tr '\n' ' ' <"$_d/exitprof.err" | head -c 200)"
 	elif [ -n "$_bad" ]; then

@@ -18,7 +18,7 @@
 #                         guest controls (CPUID, IO, MSR)
 # Artefacts in $ART/boot: boot.csv, console.csv, summary.csv, marks.csv, hist-*.txt, *.err.
 # The host draws the plot (gnuplot is not in L1): exitprof plot boot.csv -o boot.svg --marks marks.csv
-BOOT_DIR=${ART:?lib.sh sets ART}/boot
+BOOT_DIR=${ART:?lib/result.sh sets ART}/boot
 BOOT_BIN_MS=${BOOT_BIN_MS:-10}
 # boot_l2_verbose=1 on L1's command line (lab/run: EXITPROF_LAB_APPEND=boot_l2_verbose=1): L2
 # prints its whole kernel log, so the console marks the firmware -> kernel handover, at the cost
@@ -26,26 +26,6 @@ BOOT_BIN_MS=${BOOT_BIN_MS:-10}
 if [ "${boot_l2_verbose:-0}" = 1 ]; then
 	export L2_APPEND="console=ttyS0 panic=-1"
 fi
-
-# timeline_counts CSV: "reason count name" summed over bins and vCPUs (empty-bin rows skipped).
-timeline_counts() {
-	tr -d '\r' <"$1" | awk -F, 'NR > 1 && $4 != "" { n[$4] += $6; nm[$4] = $5 }
-		END { for (r in n) print r, n[r], nm[r] }' | sort -n
-}
-
-# summary_counts CSV: "reason count" of exitprof's summary CSV (rows of kind total; columns by
-# header name, docs/output.md).
-summary_counts() {
-	tr -d '\r' <"$1" | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		$c["kind"] == "total" { n[$c["reason"]] += $c["count"] } END { for (r in n) print r, n[r] }' | sort -n
-}
-
-# count_diffs A B: "reason:a=N,b=M " for every reason whose count differs between two
-# "reason count" files (a reason missing from one side counts 0 there); empty when equal.
-count_diffs() {
-	awk 'NR == FNR { a[$1] = $2; k[$1] = 1; next } { b[$1] = $2; k[$1] = 1 }
-		END { for (r in k) if (a[r] + 0 != b[r] + 0) printf "%s:a=%d,b=%d ", r, a[r], b[r] }' "$1" "$2"
-}
 
 # timeline_agrees NAME OTHER PASS-DETAIL FAIL-PREFIX WHAT: result NAME from the boot timeline's
 # per-reason counts against another counter's "reason count" file OTHER (WHAT names it when empty).
@@ -58,24 +38,20 @@ timeline_agrees() {
 	fi
 }
 
-# hist_counts_all HISTFILE: "reason count" over every thread.
-hist_counts_all() {
-	sed -n 's/[{},:]/ /g; s/^ *common_pid/common_pid/p' "$1" |
-		awk '$1 == "common_pid" { n[$4] += $6 } END { for (r in n) print r, n[r] }' | sort -n
-}
-
 # console_t REGEX: t_ms of the first console line matching REGEX (empty if none).
 console_t() {
 	tr -d '\r' <"$BOOT_DIR/console.csv" | awk -F, -v re="$1" 'NR > 1 && $0 ~ re { print $1; exit }'
 }
 
+# The boot timeline's bins, "t_ms,reason,count,reason_name" (columns by header name).
+boot_bins() { csv_cols "$BOOT_DIR/boot.csv" t_ms reason count reason_name; }
 # cum_before T: timeline exits in bins that end at or before T ms; cum_upto T: in bins starting
 # at or before T.
-cum_before() { tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, -v t="$1" -v w="$BOOT_BIN_MS" 'NR > 1 && $1 + w <= t { s += $6 } END { print s + 0 }'; }
-cum_upto() { tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, -v t="$1" 'NR > 1 && $1 <= t { s += $6 } END { print s + 0 }'; }
+cum_before() { boot_bins | awk -F, -v t="$1" -v w="$BOOT_BIN_MS" '$1 + w <= t { s += $3 } END { print s + 0 }'; }
+cum_upto() { boot_bins | awk -F, -v t="$1" '$1 <= t { s += $3 } END { print s + 0 }'; }
 # reason_cum_before T / reason_cum_upto T: the same two cuts per reason, "reason count name".
-reason_cum_before() { tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, -v t="$1" -v w="$BOOT_BIN_MS" 'NR > 1 && $4 != "" && $1 + w <= t { n[$4] += $6; nm[$4] = $5 } END { for (r in n) print r, n[r], nm[r] }' | sort -n; }
-reason_cum_upto() { tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, -v t="$1" 'NR > 1 && $4 != "" && $1 <= t { n[$4] += $6; nm[$4] = $5 } END { for (r in n) print r, n[r], nm[r] }' | sort -n; }
+reason_cum_before() { boot_bins | awk -F, -v t="$1" -v w="$BOOT_BIN_MS" '$2 != "" && $1 + w <= t { n[$2] += $3; nm[$2] = $4 } END { for (r in n) print r, n[r], nm[r] }' | sort -n; }
+reason_cum_upto() { boot_bins | awk -F, -v t="$1" '$2 != "" && $1 <= t { n[$2] += $3; nm[$2] = $4 } END { for (r in n) print r, n[r], nm[r] }' | sort -n; }
 
 # reader_counts L2OUT: "reason count name" of the valid per-reason rows exitprof-cpuid --csv
 # printed inside L2 (lines "EXITPROF-L2 cpuid reason,name,status,count,cycles"; the header and the
@@ -151,7 +127,7 @@ boot_timeline() {
 	_off=$(console_t 'EXITPROF-L2 poweroff')
 	_up=$(sed -n 's/.*EXITPROF-L2 init uptime=\([0-9.]*\).*/\1/p' "$BOOT_DIR/l2.out" | head -n 1)
 	_kclk=$(awk -v i="$_init" -v u="${_up:-0}" 'BEGIN { printf "%.3f", i - u * 1000 }')
-	_last=$(tr -d '\r' <"$BOOT_DIR/boot.csv" | awk -F, 'NR > 1 { t = $1 } END { print t + 0 }')
+	_last=$(boot_bins | awk -F, '{ t = $1 } END { print t + 0 }')
 	{
 		echo "t_ms,label"
 		[ -n "$_dec" ] && echo "$_dec,firmware done: Decompressing Linux"
@@ -161,14 +137,14 @@ boot_timeline() {
 		echo "$_off,L2 poweroff"
 	} >"$BOOT_DIR/marks.csv"
 	timeline_counts "$BOOT_DIR/boot.csv" >"$BOOT_DIR/timeline.counts"
-	_total=$(awk '{ s += $2 } END { print s + 0 }' "$BOOT_DIR/timeline.counts")
+	_total=$(counts_total "$BOOT_DIR/timeline.counts")
 	result boot-l2 PASS "L2 booted to poweroff: $_total exits over $_last ms from the first VM-entry; ${_dec:+decompressor at $_dec ms, }${_boot:+kernel at $_boot ms, }L2 clock 0 at $_kclk ms, /init at $_init ms, poweroff at $_off ms; $(sort -k2,2nr "$BOOT_DIR/timeline.counts" | awk '{ printf "%s=%s ", $3, $2 }')${_boot_earlier:+; repeated, earlier: $_boot_earlier}"
 
-	summary_counts "$BOOT_DIR/summary.csv" >"$BOOT_DIR/summary.counts"
+	exitprof_counts "$BOOT_DIR/summary.csv" >"$BOOT_DIR/summary.counts"
 	timeline_agrees timeline-vs-summary "$BOOT_DIR/summary.counts" "every reason's count agrees ($_total exits)" \
 		"timeline CSV (a) vs summary CSV (b) differ" summary
 
-	hist_counts_all "$BOOT_DIR/hist-exit.txt" >"$BOOT_DIR/hist.counts"
+	hist_counts "$BOOT_DIR/hist-exit.txt" all >"$BOOT_DIR/hist.counts"
 	timeline_agrees timeline-vs-hist "$BOOT_DIR/hist.counts" "every reason's count equals the tracefs hist oracle" \
 		"timeline (a) vs hist oracle (b)" hist
 
@@ -220,7 +196,7 @@ boot_timeline() {
 	fi
 }
 
-# exitprof --vm PID --timeline FILE on an already-running VM (run_guest: lib.sh).
+# exitprof --vm PID --timeline FILE on an already-running VM (run_guest: lib/guests.sh).
 timeline_vm() {
 	if ! have mixguest || ! have exitprof; then
 		result timeline-vm SKIP "mixguest or exitprof not in the initramfs"
@@ -234,12 +210,12 @@ timeline_vm() {
 		return
 	fi
 	timeline_counts "$GUEST_DIR/timeline.csv" >"$GUEST_DIR/timeline.counts"
-	summary_counts "$GUEST_DIR/exitprof.csv" >"$GUEST_DIR/summary.counts"
+	exitprof_counts "$GUEST_DIR/exitprof.csv" >"$GUEST_DIR/summary.counts"
 	expect_counts >"$GUEST_DIR/expect.counts"
 	_d=$(count_diffs "$GUEST_DIR/timeline.counts" "$GUEST_DIR/summary.counts")
 	_e=$(awk 'NR == FNR { t[$1] = $2; next } t[$1] + 0 != $2 { printf "%s:timeline=%d,guest=%d ", $1, t[$1], $2 }' \
 		"$GUEST_DIR/timeline.counts" "$GUEST_DIR/expect.counts")
-	_bins=$(tr -d '\r' <"$GUEST_DIR/timeline.csv" | awk -F, 'NR > 1 { b[$1] = 1 } END { n = 0; for (k in b) n++; print n }')
+	_bins=$(csv_cols "$GUEST_DIR/timeline.csv" t_ms | awk -F, '{ b[$1] = 1 } END { n = 0; for (k in b) n++; print n }')
 	if [ -z "$_d" ] && [ -z "$_e" ] && [ -s "$GUEST_DIR/expect.counts" ]; then
 		result timeline-vm PASS "--timeline of a running VM: $_bins bins of 1 ms; per reason = summary and = the guest's own counts ($(awk '{ printf "%s=%s ", $1, $2 }' "$GUEST_DIR/expect.counts"))"
 	else

@@ -1,5 +1,5 @@
 # Faults, each with real exits: what exitprof does when something goes wrong around it, and that
-# what it reports is still exact (the tracefs hist oracle over the same window, lib.sh).
+# what it reports is still exact (the tracefs hist oracle over the same window, lib/oracle.sh).
 #   fault-vmm-kill     the VMM is SIGKILLed mid-profile: exitprof ends by itself, status 0, with
 #                      the summary, and its counts equal the oracle's up to the kill
 #   fault-prof-kill    exitprof is SIGKILLed while attached: none of its programs stays loaded
@@ -60,7 +60,7 @@ fault_prof() {
 }
 
 # fault_tids: the guest's vCPU threads (its VCPU lines).
-fault_tids() { sed -n 's/^VCPU [0-9]* tid=//p' "$FDIR/guest.out" | tr '\n' ' '; }
+fault_tids() { guest_tids "$FDIR/guest.out"; }
 
 # fault_wait_exits N SECONDS: waits until the guest's threads have made N exits (the oracle's
 # histogram, read live), while the guest lives.
@@ -68,7 +68,7 @@ fault_wait_exits() {
 	_i=0
 	while [ $_i -lt $(($2 * 10)) ] && kill -0 $FG 2>/dev/null; do
 		cat "$KVM_EXIT/hist" >"$FDIR/hist-live.txt"
-		[ "$(hist_counts "$FDIR/hist-live.txt" $(fault_tids) | awk '{ s += $2 } END { print s + 0 }')" -ge "$1" ] && return 0
+		[ "$(hist_counts "$FDIR/hist-live.txt" $(fault_tids) | counts_total)" -ge "$1" ] && return 0
 		sleep 0.1
 		_i=$((_i + 1))
 	done
@@ -79,10 +79,8 @@ fault_wait_exits() {
 # for every reason both ways, else the differences (want=hist).
 vs_oracle() {
 	hist_counts "$FDIR/hist-exit.txt" $(fault_tids) >"$FDIR/hist.counts"
-	echo "$(diff_counts "$FDIR/hist.counts" "$1")$(diff_counts "$1" "$FDIR/hist.counts")"
+	count_diffs "$FDIR/hist.counts" "$1" want got
 }
-
-total_of() { awk '{ s += $2 } END { print s + 0 }' "$1"; }
 
 # The number in a "WARNING: N exits not counted" line of the last total table in FILE (0 if none).
 table_dropped() {
@@ -104,7 +102,7 @@ fault_vmm_kill() {
 	hist_stop "$FDIR"
 	exitprof_counts "$FDIR/prof.csv" >"$FDIR/prof.counts" 2>/dev/null
 	_bad=$(vs_oracle "$FDIR/prof.counts")
-	_n=$(total_of "$FDIR/hist.counts")
+	_n=$(counts_total "$FDIR/hist.counts")
 	if [ "$_rc" != 0 ] || ! grep -q "VM pid $FG exited after" "$FDIR/prof.err" || ! grep -q '=== exitprof total' "$FDIR/prof.out"; then
 		result fault-vmm-kill FAIL "exitprof status $_rc ${_took}s after the kill (124: did not end by itself), summary $(grep -c '=== exitprof total' "$FDIR/prof.out"): $(tr '\n' ' ' <"$FDIR/prof.err" | head -c 300)"
 	elif [ -n "$_bad" ] || [ "$_n" -lt 2000 ]; then
@@ -143,7 +141,7 @@ fault_prof_kill() {
 	bpftool perf list >"$FDIR/perf-after.txt" 2>&1
 	# The VM runs on without a profiler: its exits go on.
 	cat "$KVM_EXIT/hist" >"$FDIR/hist-a.txt"
-	_a=$(hist_counts "$FDIR/hist-a.txt" $(fault_tids) | awk '{ s += $2 } END { print s + 0 }')
+	_a=$(hist_counts "$FDIR/hist-a.txt" $(fault_tids) | counts_total)
 	fault_wait_exits $((_a + 200)) 60
 	_alive=$?
 	kill -9 $FG 2>/dev/null
@@ -182,7 +180,7 @@ fault_two_profs() {
 	elif [ "$_ra" != 0 ] || [ "$_rb" != 0 ] || [ -n "$_da$_db" ]; then
 		result fault-two-profs FAIL "status $_ra and $_rb; vs hist oracle (want=hist): first ${_da:-equal}; second ${_db:-equal}"
 	else
-		result fault-two-profs PASS "two exitprofs (pids $_pa, $_pb) at once, both == hist oracle ($(total_of "$FDIR/hist.counts") exits): $(brief "$FDIR/hist.counts")"
+		result fault-two-profs PASS "two exitprofs (pids $_pa, $_pb) at once, both == hist oracle ($(counts_total "$FDIR/hist.counts") exits): $(brief "$FDIR/hist.counts")"
 	fi
 }
 
@@ -207,7 +205,7 @@ fault_map_full() {
 		[ "$_want" = "$_n" ] || _bad="$_bad vCPU $_v $(reason_name "$_r"): hist=$_want exitprof=$_n;"
 		_shown=$((_shown + _n)) _rows=$((_rows + 1))
 	done <"$FDIR/prof.rows"
-	_all=$(total_of "$FDIR/hist.counts")
+	_all=$(counts_total "$FDIR/hist.counts")
 	_dropped=$(table_dropped "$FDIR/prof.out")
 	_jd=""
 	if [ "$_grc" != 0 ] || [ "$_rc" != 0 ] || [ "${FLATE:-0}" != 0 ]; then
@@ -252,7 +250,7 @@ fault_cpu_offline() {
 	elif [ -n "$_bad$_de" ]; then
 		result fault-cpu-offline FAIL "exitprof vs hist (want=hist): ${_bad:-equal}; vs the guest's mix: ${_de:-equal}"
 	else
-		result fault-cpu-offline PASS "CPU 1 offline (online: $_off) and back ($_on) mid-run: exitprof ran on, status 0, == hist oracle and the guest's mix ($(total_of "$FDIR/hist.counts") exits): $(brief "$FDIR/hist.counts")"
+		result fault-cpu-offline PASS "CPU 1 offline (online: $_off) and back ($_on) mid-run: exitprof ran on, status 0, == hist oracle and the guest's mix ($(counts_total "$FDIR/hist.counts") exits): $(brief "$FDIR/hist.counts")"
 	fi
 }
 
@@ -294,7 +292,7 @@ fault_full_fs() {
 	elif [ "$_rs" != 1 ] || [ "$_es" != 1 ] || [ -n "$_bs" ] || [ ! -s "$FDIR/stdout.counts" ]; then
 		result fault-full-fs FAIL "stdout on /dev/full: status $_rs, $_es error lines, stderr's total vs hist (want=hist): ${_bs:-equal}: $(grep -v '^[A-Za-z(]* *[0-9]' "$FDIR/stdout.err" | tr '\n' ' ' | head -c 300)"
 	else
-		result fault-full-fs PASS "--csv on a full tmpfs ($_csvsize bytes written): status 1, '$(grep -m 1 'cannot write --csv' "$FDIR/csv.err" | cut -c 1-90)...', table on stdout == hist; stdout on /dev/full: status 1, '$(grep -m 1 'cannot write the table' "$FDIR/stdout.err" | cut -c 1-70)...', the total on stderr == hist ($(total_of "$FDIR/hist.counts") exits)"
+		result fault-full-fs PASS "--csv on a full tmpfs ($_csvsize bytes written): status 1, '$(grep -m 1 'cannot write --csv' "$FDIR/csv.err" | cut -c 1-90)...', table on stdout == hist; stdout on /dev/full: status 1, '$(grep -m 1 'cannot write the table' "$FDIR/stdout.err" | cut -c 1-70)...', the total on stderr == hist ($(counts_total "$FDIR/hist.counts") exits)"
 	fi
 }
 
