@@ -143,7 +143,7 @@ int exitprof_record_main(int argc, char **argv)
 {
 	static const struct argp argp = { record_options, record_parse, "-- VMM-COMMAND [ARGS...]", record_doc, 0, 0, 0 };
 	struct record_args a = { .bin_ns = EXITPROF_DEFAULT_BIN_NS };
-	struct tp_avail tp = { false, false };
+	struct tp_avail tp = { 0 };
 	struct console con = { .fd = -1 };
 	struct session s;
 	struct held_vmm vmm;

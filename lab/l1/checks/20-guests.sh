@@ -140,7 +140,7 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 	# (their reasons' averages).
 	_khz=$(tsc_khz)
 	_cyc=$(($(leaf_field "$_f" $_last ebx) * 4294967296 + $(leaf_field "$_f" $_last ecx)))
-	_prog=$(awk '$2 == "bpf-stats" && ($3 == "handle_kvm_exit" || $3 == "handle_kvm_entry") { s += $9 }
+	_prog=$(awk '$2 == "bpf-stats" && $3 ~ /^handle_kvm_(exit|entry)(_btf)?$/ { s += $9 }
 		END { print s + 0 }' "$GUEST_DIR/exitprof.err")
 	_cmp=$(awk -v cyc="$_cyc" -v khz="$_khz" -v tol="$LEAF_TOL_PCT" -v prog="$_prog" -v cpuid="$_cpuid" \
 		-v noise="$_noise_list" '

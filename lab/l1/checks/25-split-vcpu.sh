@@ -30,8 +30,9 @@ expect_code() {
 	done
 }
 
-# bpf_runs ERRFILE PROGRAM: how often a program ran (--bpf-stats), empty if it was not loaded.
-bpf_runs() { awk -v p="$2" '$2 == "bpf-stats" && $3 == p { print $5 }' "$1"; }
+# bpf_runs ERRFILE PROGRAM: how often a program ran (--bpf-stats), empty if it was not loaded
+# (PROGRAM: the classic tracepoint's name; its tp_btf twin is PROGRAM_btf).
+bpf_runs() { awk -v p="$2" '$2 == "bpf-stats" && ($3 == p || $3 == p "_btf") { print $5 }' "$1"; }
 
 check_split() {
 	_c=$GUEST_DIR/exitprof.counts
