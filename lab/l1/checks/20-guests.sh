@@ -6,6 +6,9 @@
 #   oracle-NAME    exitprof == hist oracle for every reason, noise (npf, intr) included
 #   leaves-NAME    (snapshot guests) leaf counts == exitprof counts per reason and in total,
 #                  leaf cycles == exitprof time within the bound below
+#   tracepoints    exitprof loaded its tp_btf programs where the kernel's BTF has this ISA's
+#                  vendor vCPU struct (else the classic ones), and EXITPROF_TRACEPOINTS=classic
+#                  loaded the classic ones (guest mix1-classic, checked like every guest)
 #
 # Cycles (patch, rdtsc) vs nanoseconds (BPF, bpf_ktime_get_ns on the tsc clocksource): both
 # bound the same exit->entry interval, but the patch reads the TSC right after trace_kvm_exit()
@@ -166,6 +169,24 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 	fi
 }
 
+# Which programs ran (the --bpf-stats lines name them) against what the kernel's BTF offers: the
+# vendor struct's name is a string in the BTF's string table (vmlinux, or the vendor module's).
+check_tracepoints() {
+	_want=classic _where=""
+	for _b in /sys/kernel/btf/vmlinux /sys/kernel/btf/kvm_amd /sys/kernel/btf/kvm_intel; do
+		[ -r "$_b" ] && grep -q "vcpu_$LAB_ISA" "$_b" && _want=btf _where="$_where ${_b##*/}"
+	done
+	_def=classic _cls=""
+	grep -q 'bpf-stats handle_kvm_exit_btf ' "$ART/snap/exitprof.err" 2>/dev/null && _def=btf
+	grep -q 'bpf-stats handle_kvm_exit ' "$ART/snap/exitprof.err" 2>/dev/null || [ $_def = btf ] || _def=none
+	grep -q 'bpf-stats handle_kvm_exit ' "$ART/mix1-classic/exitprof.err" 2>/dev/null && _cls=classic
+	if [ "$_def" = "$_want" ] && [ "$_cls" = classic ]; then
+		result tracepoints PASS "default: $_def programs (struct vcpu_$LAB_ISA in BTF:${_where:- none}); EXITPROF_TRACEPOINTS=classic: classic programs"
+	else
+		result tracepoints FAIL "default loaded ${_def} programs, want $_want (struct vcpu_$LAB_ISA in BTF:${_where:- none}); EXITPROF_TRACEPOINTS=classic loaded ${_cls:-not the classic} programs"
+	fi
+}
+
 guest_case() { # name mixguest-args...
 	_name=$1
 	shift
@@ -206,6 +227,12 @@ else
 		_run=$((_run + 1))
 	done
 	result_flush "${_earlier:+repeated, earlier:$_earlier}"
+	# The classic tracepoint programs, the fallback, on the same kind of guest.
+	PROF_ARGS=--bpf-stats
+	export EXITPROF_TRACEPOINTS=classic
+	guest_case mix1-classic cpuid=200,io=50,msr=20
+	unset EXITPROF_TRACEPOINTS
 	PROF_ARGS=""
+	check_tracepoints
 	[ -n "$_mode" ] && echo "$_mode" >/sys/module/kvm/parameters/exit_stats
 fi
