@@ -187,21 +187,35 @@ static __always_inline __u32 timeline_exit(struct vcpu_state *s, const struct ex
 	return 1;
 }
 
-static __always_inline void on_exit(__u32 tgid, __u32 vcpu_id, __u32 isa, __u32 reason)
+/* The vCPU thread's state (created on kvm_exit), with its tgid filled in once: no helper call
+ * per event for it. */
+static __always_inline struct vcpu_state *thread_state(__u64 flags)
 {
-	struct exit_key key = { .tgid = tgid, .vcpu_id = vcpu_id, .isa = isa, .reason = reason };
+	struct vcpu_state *s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, flags);
+
+	if (s && !s->tgid)
+		s->tgid = bpf_get_current_pid_tgid() >> 32;
+	return s;
+}
+
+static __always_inline void on_exit(__u32 vcpu_id, __u32 isa, __u32 reason)
+{
+	struct exit_key key = { .vcpu_id = vcpu_id, .isa = isa, .reason = reason };
 	struct vcpu_state *s;
 	struct exit_val *v;
 	__u32 slot, bin = 0, binned = 0;
 	__u64 now;
 
+	s = thread_state(BPF_LOCAL_STORAGE_GET_F_CREATE);
+	key.tgid = s ? s->tgid : bpf_get_current_pid_tgid() >> 32;
+	if (!tgid_wanted(key.tgid))
+		return;
 	if (targ_vcpu != EXITPROF_VCPU_ANY && vcpu_id != targ_vcpu)
 		return;
 	if (isa == EXIT_ISA_VMX)
 		key.reason &= 0xffff; /* basic exit reason; flag bits dropped */
 	now = bpf_ktime_get_ns();
 
-	s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	slot = s ? ep_cache_get(s, &key) : 0;
 	if (!slot) {
 		slot = slot_of(&key);
@@ -220,7 +234,9 @@ static __always_inline void on_exit(__u32 tgid, __u32 vcpu_id, __u32 isa, __u32 
 	ep_on_exit(s, now, &key, slot, bin, binned);
 }
 
-static __always_inline void on_entry(__u32 tgid)
+/* No filter here or on the two events below: only on_exit opens an exit, and only for a thread
+ * the filter lets through; the others never have one in flight. */
+static __always_inline void on_entry(void)
 {
 	struct ep_sample sample;
 	struct vcpu_state *s;
@@ -230,8 +246,12 @@ static __always_inline void on_entry(__u32 tgid)
 	s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
 	if (!s) {
 		/* The thread's first entry: it starts the VM's timeline if nothing did yet. */
-		if (timeline)
-			vm_t0(tgid, now);
+		if (timeline) {
+			__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+			if (tgid_wanted(tgid))
+				vm_t0(tgid, now);
+		}
 		return;
 	}
 	if (!ep_on_entry(s, now, &sample))
@@ -291,10 +311,7 @@ static __always_inline __u32 btf_exit_reason(struct kvm_vcpu *vcpu, __u32 isa)
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(handle_kvm_exit_btf, struct kvm_vcpu *vcpu, __u32 isa)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	if (tgid_wanted(tgid))
-		on_exit(tgid, vcpu->vcpu_id, isa, btf_exit_reason(vcpu, isa));
+	on_exit(vcpu->vcpu_id, isa, btf_exit_reason(vcpu, isa));
 	return 0;
 }
 
@@ -302,10 +319,7 @@ int BPF_PROG(handle_kvm_exit_btf, struct kvm_vcpu *vcpu, __u32 isa)
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(handle_kvm_entry_btf)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	if (tgid_wanted(tgid))
-		on_entry(tgid);
+	on_entry();
 	return 0;
 }
 
@@ -313,8 +327,7 @@ int BPF_PROG(handle_kvm_entry_btf)
 SEC("tp_btf/kvm_userspace_exit")
 int BPF_PROG(handle_kvm_userspace_exit_btf)
 {
-	if (tgid_wanted(bpf_get_current_pid_tgid() >> 32))
-		on_userspace_exit();
+	on_userspace_exit();
 	return 0;
 }
 
@@ -322,8 +335,7 @@ int BPF_PROG(handle_kvm_userspace_exit_btf)
 SEC("tp_btf/kvm_vcpu_wakeup")
 int BPF_PROG(handle_kvm_vcpu_wakeup_btf, __u64 ns)
 {
-	if (tgid_wanted(bpf_get_current_pid_tgid() >> 32))
-		on_wakeup(ns);
+	on_wakeup(ns);
 	return 0;
 }
 
@@ -332,22 +344,16 @@ int BPF_PROG(handle_kvm_vcpu_wakeup_btf, __u64 ns)
 SEC("tp/kvm/kvm_exit")
 int handle_kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	if (tgid_wanted(tgid))
-		on_exit(tgid, bpf_core_field_exists(ctx->vcpu_id) ? ctx->vcpu_id : EXITPROF_VCPU_UNKNOWN,
-			bpf_core_field_exists(ctx->isa) ? ctx->isa : EXIT_ISA_UNKNOWN, ctx->exit_reason);
+	on_exit(bpf_core_field_exists(ctx->vcpu_id) ? ctx->vcpu_id : EXITPROF_VCPU_UNKNOWN,
+		bpf_core_field_exists(ctx->isa) ? ctx->isa : EXIT_ISA_UNKNOWN, ctx->exit_reason);
 	return 0;
 }
 
 SEC("tp/kvm/kvm_entry")
 int handle_kvm_entry(struct trace_event_raw_kvm_entry *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
 	(void)ctx;
-	if (tgid_wanted(tgid))
-		on_entry(tgid);
+	on_entry();
 	return 0;
 }
 
@@ -355,15 +361,13 @@ SEC("tp/kvm/kvm_userspace_exit")
 int handle_kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
 {
 	(void)ctx;
-	if (tgid_wanted(bpf_get_current_pid_tgid() >> 32))
-		on_userspace_exit();
+	on_userspace_exit();
 	return 0;
 }
 
 SEC("tp/kvm/kvm_vcpu_wakeup")
 int handle_kvm_vcpu_wakeup(struct trace_event_raw_kvm_vcpu_wakeup *ctx)
 {
-	if (tgid_wanted(bpf_get_current_pid_tgid() >> 32))
-		on_wakeup(ctx->ns);
+	on_wakeup(ctx->ns);
 	return 0;
 }

@@ -113,7 +113,9 @@ struct slot_cache_ent {
 };
 
 /* Per vCPU thread: the exit in flight between kvm_exit and the next kvm_entry, and what the
- * thread looked up once and keeps (its keys' slots, its VM's timeline t0). */
+ * thread looked up once and keeps (its process, its keys' slots, its VM's timeline t0). A thread
+ * of a VM the filter leaves out gets a state too (its tgid, to be left out cheaply), but never
+ * an exit in flight. */
 struct vcpu_state {
 	__u64 exit_ts;	/* ktime ns of the kvm_exit, 0 = no exit in flight */
 	__u64 user_ts;	/* start of the open user-space window (kvm_userspace_exit), 0 = none */
@@ -123,7 +125,7 @@ struct vcpu_state {
 	__u32 bin;	/* timeline bin of the exit */
 	__u32 binned;	/* 1 if the exit was counted in the timeline */
 	__u32 slot;	/* the exit's slot in exits, 0 = not counted (exits map full) */
-	__u32 pad;
+	__u32 tgid;	/* the thread's process (the VM), 0 = not looked up yet */
 	__u64 t0;	/* the VM's timeline t0 (vm_start), 0 = not looked up yet */
 	struct slot_cache_ent cache[EXITPROF_SLOT_CACHE];
 };
