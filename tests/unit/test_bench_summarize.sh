@@ -46,11 +46,11 @@ want exitprof 1 added_ns_max 12000.000
 want exitprof 1 vs_perf_record 0.275
 want exitprof 1 ns_per_exit 53000.000
 want exitprof 1 added_pct_of_round_trip 26.190
-# 2 vCPUs: a run's loops divided by both vCPUs' CPUIDs. Baseline round 1: mean(40, 42) ms /
-# 2000 = 20.5 us, round 2: 22 us; exitprof 26 and 28 us: added 5.5 and 6 us, median 5.75 us;
-# perf-record 40.5 and 42.5 us: added 20 and 20.5 us, median 20.25 us.
-want exitprof 2 added_ns 5750.000
-want perf-record 2 added_ns 20250.000
+# 2 vCPUs: the mean of the vCPUs' loops. Baseline round 1: mean(40, 42) = 41 us, round 2: 44 us;
+# exitprof 52 and 56 us: added 11 and 12 us, median 11.5 us; perf-record 81 and 85 us: added 40
+# and 41 us, median 40.5 us.
+want exitprof 2 added_ns 11500.000
+want perf-record 2 added_ns 40500.000
 want baseline 1 added_ns ""
 grep -q 'programs per exit (kvm_exit + kvm_entry, medians): exitprof 13000 ns' "$tmp/table" ||
 	fail "programs per exit: $(grep 'programs per exit' "$tmp/table")"
