@@ -26,7 +26,8 @@ sleep 1 # attached (load + attach take well under a second)
 kill -INT $pid
 wait $pid
 grep 'bpf-stats' "$out"
-# Per-exit cost: one kvm_exit run + one kvm_entry run.
-awk '/bpf-stats handle_kvm_(exit|entry) / { for (i = 1; i <= NF; i++) { if ($i == "runs") r[$3] = $(i+1); if ($i == "run_time_ns") t[$3] = $(i+1) } }
+# Per-exit cost: one kvm_exit run + one kvm_entry run (the tp_btf programs are named *_btf).
+awk '/bpf-stats handle_kvm_(exit|entry)(_btf)? / { ev = $3; sub(/_btf$/, "", ev)
+		for (i = 1; i <= NF; i++) { if ($i == "runs") r[ev] = $(i+1); if ($i == "run_time_ns") t[ev] = $(i+1) } }
 	END { n = r["handle_kvm_exit"]; if (n > 0) printf "per exit (exit + entry programs): %.1f ns over %d exits\n",
 		(t["handle_kvm_exit"] + t["handle_kvm_entry"]) / n, n }' "$out"

@@ -6,12 +6,22 @@
  * exitprof_agg.h) to the same key. No per-event ring buffer: user space reads the maps.
  * All four tracepoints fire on the vCPU thread itself, so the thread's task storage is touched by
  * one thread only and needs no lock.
+ *
+ * Two sets of programs, one loaded (user space picks, session.c):
+ * - tp_btf/ (BTF-typed raw tracepoints): the kernel calls the program with the tracepoint's own
+ *   arguments. Nothing else runs: no trace record is built, and on VMX none of the VMCS reads
+ *   that building kvm_exit's record takes. Needs the vendor module's BTF (the exit reason is read
+ *   from the vCPU, kvm_tp.h).
+ * - tp/ (classic tracepoints): the kernel first builds the event's record and the program reads
+ *   it. Works wherever the tracepoints have BTF-described records: the fallback.
+ * Both call the same on_exit()/on_entry() below.
  */
 #include <linux/types.h>
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "kvm_tp.h"
 #include "exitprof.h"
 #include "exitprof_agg.h"
@@ -26,11 +36,22 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_vcpu = EXITPROF_VCPU_ANY;
 const volatile bool timeline = false;
 const volatile __u64 bin_ns = EXITPROF_DEFAULT_BIN_NS;
+const volatile __u32 nr_slots = EXITPROF_MAX_KEYS;
+
+/* Slots handed out so far (slot = index + 1). */
+__u32 slots_used = 0;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, EXITPROF_MAX_KEYS);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EXITPROF_MAX_KEYS); /* user space sets nr_slots */
 	__type(key, struct exit_key);
+	__type(value, __u32);
+} exit_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EXITPROF_MAX_KEYS); /* user space sets nr_slots */
+	__type(key, __u32);
 	__type(value, struct exit_val);
 } exits SEC(".maps");
 
@@ -43,7 +64,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, EXITPROF_MAX_VMS);
+	__uint(max_entries, EXITPROF_MAX_VMS); /* user space sets 1 when timeline is off */
 	__type(key, __u32);
 	__type(value, __u64);
 } vm_start SEC(".maps");
@@ -64,7 +85,6 @@ struct {
 } vcpu_states SEC(".maps");
 
 /* Zero values to create map entries from (too big for the 512-byte BPF stack next to others). */
-static const struct exit_val zero_exit_val;
 static const struct tl_val zero_tl_val;
 
 static __always_inline void stat_inc(__u32 idx)
@@ -94,6 +114,40 @@ static __always_inline void *lookup_or_create(void *map, const void *key, const 
 	return v;
 }
 
+/* The slot of a key, given one the first time it is seen; 0 (and one drop counted) when every
+ * slot is taken. Two CPUs adding the same key at once both take a slot; the loser's stays
+ * unused. */
+static __always_inline __u32 slot_of(const struct exit_key *key)
+{
+	__u32 *p = bpf_map_lookup_elem(&exit_slots, key);
+	__u32 slot;
+	long err;
+
+	if (p)
+		return *p;
+	if (slots_used >= nr_slots) /* checked first, so the counter cannot wrap */
+		goto full;
+	slot = __sync_fetch_and_add(&slots_used, 1) + 1;
+	if (slot > nr_slots)
+		goto full;
+	err = bpf_map_update_elem(&exit_slots, key, &slot, BPF_NOEXIST);
+	if (!err)
+		return slot;
+	p = err == -EEXIST ? bpf_map_lookup_elem(&exit_slots, key) : NULL;
+	if (p)
+		return *p;
+full:
+	stat_inc(EXITPROF_STAT_DROP_KEYS);
+	return 0;
+}
+
+static __always_inline struct exit_val *slot_val(__u32 slot)
+{
+	__u32 idx = slot - 1;
+
+	return slot ? bpf_map_lookup_elem(&exits, &idx) : NULL;
+}
+
 /* t0 of a VM for the timeline: the first kvm_entry/kvm_exit seen for this tgid. */
 static __always_inline __u64 *vm_t0(__u32 tgid, __u64 now)
 {
@@ -105,85 +159,104 @@ static __always_inline bool tgid_wanted(__u32 tgid)
 	return targ_tgid == 0 || tgid == targ_tgid;
 }
 
-SEC("tp/kvm/kvm_exit")
-int handle_kvm_exit(struct trace_event_raw_kvm_exit *ctx)
+/* Counts one exit in the timeline; returns 1 if it was binned, its bin in *bin. */
+static __always_inline __u32 timeline_exit(struct vcpu_state *s, const struct exit_key *key, __u64 now,
+					   __u32 *bin)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct exit_key key = {};
+	struct tl_key tk = { .tgid = key->tgid, .vcpu_id = key->vcpu_id, .isa = key->isa, .reason = key->reason };
+	struct tl_val *tv;
+	__u64 t0 = s ? s->t0 : 0;
+
+	if (!t0) {
+		__u64 *p = vm_t0(key->tgid, now);
+
+		if (!p) {
+			stat_inc(EXITPROF_STAT_DROP_TIMELINE);
+			return 0;
+		}
+		t0 = *p;
+		if (s)
+			s->t0 = t0;
+	}
+	*bin = ep_bin(now, t0, bin_ns);
+	tk.bin = *bin;
+	tv = lookup_or_create(&timeline_bins, &tk, &zero_tl_val, EXITPROF_STAT_DROP_TIMELINE);
+	if (!tv)
+		return 0;
+	tv->count++;
+	return 1;
+}
+
+/* The vCPU thread's state (created on kvm_exit), with its tgid filled in once: no helper call
+ * per event for it. */
+static __always_inline struct vcpu_state *thread_state(__u64 flags)
+{
+	struct vcpu_state *s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, flags);
+
+	if (s && !s->tgid)
+		s->tgid = bpf_get_current_pid_tgid() >> 32;
+	return s;
+}
+
+static __always_inline void on_exit(__u32 vcpu_id, __u32 isa, __u32 reason)
+{
+	struct exit_key key = { .vcpu_id = vcpu_id, .isa = isa, .reason = reason };
 	struct vcpu_state *s;
 	struct exit_val *v;
-	__u32 bin = 0, binned = 0;
+	__u32 slot, bin = 0, binned = 0;
 	__u64 now;
 
-	if (!tgid_wanted(tgid))
-		return 0;
-	key.vcpu_id = bpf_core_field_exists(ctx->vcpu_id) ? ctx->vcpu_id : EXITPROF_VCPU_UNKNOWN;
-	if (targ_vcpu != EXITPROF_VCPU_ANY && key.vcpu_id != targ_vcpu)
-		return 0;
-	key.tgid = tgid;
-	key.isa = bpf_core_field_exists(ctx->isa) ? ctx->isa : EXIT_ISA_UNKNOWN;
-	key.reason = ctx->exit_reason;
-	if (key.isa == EXIT_ISA_VMX)
+	s = thread_state(BPF_LOCAL_STORAGE_GET_F_CREATE);
+	key.tgid = s ? s->tgid : bpf_get_current_pid_tgid() >> 32;
+	if (!tgid_wanted(key.tgid))
+		return;
+	if (targ_vcpu != EXITPROF_VCPU_ANY && vcpu_id != targ_vcpu)
+		return;
+	if (isa == EXIT_ISA_VMX)
 		key.reason &= 0xffff; /* basic exit reason; flag bits dropped */
 	now = bpf_ktime_get_ns();
 
-	stat_inc(EXITPROF_STAT_EXITS);
-	v = lookup_or_create(&exits, &key, &zero_exit_val, EXITPROF_STAT_DROP_KEYS);
+	slot = s ? ep_cache_get(s, &key) : 0;
+	if (!slot) {
+		slot = slot_of(&key);
+		if (s && slot)
+			ep_cache_put(s, &key, slot);
+	}
+	v = slot_val(slot);
 	if (v)
 		v->count++;
-
-	if (timeline) {
-		__u64 *t0 = vm_t0(tgid, now);
-
-		if (t0) {
-			struct tl_key tk = {
-				.tgid = tgid, .vcpu_id = key.vcpu_id, .isa = key.isa, .reason = key.reason,
-			};
-			struct tl_val *tv;
-
-			bin = ep_bin(now, *t0, bin_ns);
-			tk.bin = bin;
-			tv = lookup_or_create(&timeline_bins, &tk, &zero_tl_val, EXITPROF_STAT_DROP_TIMELINE);
-			if (tv) {
-				tv->count++;
-				binned = 1;
-			}
-		} else {
-			stat_inc(EXITPROF_STAT_DROP_TIMELINE);
-		}
-	}
-
-	s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (timeline)
+		binned = timeline_exit(s, &key, now, &bin);
 	if (!s) {
 		stat_inc(EXITPROF_STAT_DROP_STATE);
-		return 0;
+		return;
 	}
-	ep_on_exit(s, now, &key, bin, binned);
-	return 0;
+	ep_on_exit(s, now, &key, slot, bin, binned);
 }
 
-SEC("tp/kvm/kvm_entry")
-int handle_kvm_entry(struct trace_event_raw_kvm_entry *ctx)
+/* No filter here or on the two events below: only on_exit opens an exit, and only for a thread
+ * the filter lets through; the others never have one in flight. */
+static __always_inline void on_entry(void)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ep_sample sample;
 	struct vcpu_state *s;
 	struct exit_val *v;
-	__u64 now;
-
-	if (!tgid_wanted(tgid))
-		return 0;
-	now = bpf_ktime_get_ns();
-	if (timeline)
-		vm_t0(tgid, now); /* the VM's first entry starts its timeline */
+	__u64 now = bpf_ktime_get_ns();
 
 	s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
-	if (!s || !ep_on_entry(s, now, &sample))
-		return 0;
+	if (!s) {
+		/* The thread's first entry: it starts the VM's timeline if nothing did yet. */
+		if (timeline) {
+			__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	stat_inc(EXITPROF_STAT_TIMED);
-	v = bpf_map_lookup_elem(&exits, &s->key);
+			if (tgid_wanted(tgid))
+				vm_t0(tgid, now);
+		}
+		return;
+	}
+	if (!ep_on_entry(s, now, &sample))
+		return;
+	v = slot_val(s->slot);
 	if (v)
 		ep_val_add_sample(v, &sample);
 	if (timeline && s->binned) {
@@ -196,36 +269,105 @@ int handle_kvm_entry(struct trace_event_raw_kvm_entry *ctx)
 		if (tv)
 			tv->total_ns += sample.total_ns;
 	}
+}
+
+static __always_inline void on_userspace_exit(void)
+{
+	struct vcpu_state *s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
+
+	if (s)
+		ep_on_userspace_exit(s, bpf_ktime_get_ns());
+}
+
+static __always_inline void on_wakeup(__u64 halt_ns)
+{
+	struct vcpu_state *s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
+
+	if (s)
+		ep_on_wakeup(s, bpf_ktime_get_ns(), halt_ns);
+}
+
+/* --- tp_btf/: the tracepoints' own arguments --- */
+
+/* What get_exit_info() puts in kvm_exit's record: vmx->exit_reason.full on VMX,
+ * svm->vmcb->control.exit_code on SVM. A vendor struct missing from the kernel's BTF makes its
+ * branch dead code (bpf_core_type_exists() is a constant); user space loads these programs only
+ * when the running vendor's struct is there (session.c). */
+static __always_inline __u32 btf_exit_reason(struct kvm_vcpu *vcpu, __u32 isa)
+{
+	if (isa == EXIT_ISA_VMX && bpf_core_type_exists(struct vcpu_vmx)) {
+		struct vcpu_vmx *vmx = (void *)((char *)vcpu - bpf_core_field_offset(struct vcpu_vmx, vcpu));
+
+		return BPF_CORE_READ(vmx, exit_reason.full);
+	}
+	if (isa == EXIT_ISA_SVM && bpf_core_type_exists(struct vcpu_svm)) {
+		struct vcpu_svm *svm = (void *)((char *)vcpu - bpf_core_field_offset(struct vcpu_svm, vcpu));
+
+		return BPF_CORE_READ(svm, vmcb, control.exit_code);
+	}
+	return 0xffffffffu;
+}
+
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(handle_kvm_exit_btf, struct kvm_vcpu *vcpu, __u32 isa)
+{
+	on_exit(vcpu->vcpu_id, isa, btf_exit_reason(vcpu, isa));
+	return 0;
+}
+
+/* kvm_entry(vcpu) on 6.1, kvm_entry(vcpu, force_immediate_exit) on 6.12: no argument is read. */
+SEC("tp_btf/kvm_entry")
+int BPF_PROG(handle_kvm_entry_btf)
+{
+	on_entry();
 	return 0;
 }
 
 /* Optional (user space turns autoload off if the tracepoint is missing): user-space time. */
-SEC("tp/kvm/kvm_userspace_exit")
-int handle_kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
+SEC("tp_btf/kvm_userspace_exit")
+int BPF_PROG(handle_kvm_userspace_exit_btf)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct vcpu_state *s;
-
-	(void)ctx;
-	if (!tgid_wanted(tgid))
-		return 0;
-	s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
-	if (s)
-		ep_on_userspace_exit(s, bpf_ktime_get_ns());
+	on_userspace_exit();
 	return 0;
 }
 
-/* Optional: halted time, as measured by kvm_vcpu_halt() itself. */
+/* Optional: halted time, as measured by kvm_vcpu_halt() itself: kvm_vcpu_wakeup(ns, waited, valid). */
+SEC("tp_btf/kvm_vcpu_wakeup")
+int BPF_PROG(handle_kvm_vcpu_wakeup_btf, __u64 ns)
+{
+	on_wakeup(ns);
+	return 0;
+}
+
+/* --- tp/: the classic tracepoints' records --- */
+
+SEC("tp/kvm/kvm_exit")
+int handle_kvm_exit(struct trace_event_raw_kvm_exit *ctx)
+{
+	on_exit(bpf_core_field_exists(ctx->vcpu_id) ? ctx->vcpu_id : EXITPROF_VCPU_UNKNOWN,
+		bpf_core_field_exists(ctx->isa) ? ctx->isa : EXIT_ISA_UNKNOWN, ctx->exit_reason);
+	return 0;
+}
+
+SEC("tp/kvm/kvm_entry")
+int handle_kvm_entry(struct trace_event_raw_kvm_entry *ctx)
+{
+	(void)ctx;
+	on_entry();
+	return 0;
+}
+
+SEC("tp/kvm/kvm_userspace_exit")
+int handle_kvm_userspace_exit(struct trace_event_raw_kvm_userspace_exit *ctx)
+{
+	(void)ctx;
+	on_userspace_exit();
+	return 0;
+}
+
 SEC("tp/kvm/kvm_vcpu_wakeup")
 int handle_kvm_vcpu_wakeup(struct trace_event_raw_kvm_vcpu_wakeup *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct vcpu_state *s;
-
-	if (!tgid_wanted(tgid))
-		return 0;
-	s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
-	if (s)
-		ep_on_wakeup(s, bpf_ktime_get_ns(), ctx->ns);
+	on_wakeup(ctx->ns);
 	return 0;
 }

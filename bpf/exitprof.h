@@ -4,10 +4,15 @@
  * Every map the BPF program fills is described here, so a user-space reader needs nothing else.
  *
  * Maps (names as in the skeleton, obj->maps.<name>):
- *   exits     BPF_MAP_TYPE_PERCPU_HASH  struct exit_key -> struct exit_val (one per CPU; sum them)
+ *   exit_slots BPF_MAP_TYPE_HASH        struct exit_key -> __u32 slot (1-based index into exits)
+ *   exits     BPF_MAP_TYPE_PERCPU_ARRAY slot - 1 -> struct exit_val (one per CPU; sum them). A
+ *             key gets its slot once; each vCPU thread caches its keys' slots (vcpu_state), so
+ *             the hot path is an array index, not a hash lookup. Slots no key names (two CPUs
+ *             raced to add the same key) stay zero.
  *   timeline  BPF_MAP_TYPE_PERCPU_HASH  struct tl_key   -> struct tl_val   (only when `timeline`)
  *   vm_start  BPF_MAP_TYPE_HASH         __u32 tgid       -> __u64 t0 (bpf_ktime_get_ns, CLOCK_MONOTONIC)
- *   stats     BPF_MAP_TYPE_PERCPU_ARRAY __u32 (enum exitprof_stat) -> __u64 (sum over CPUs)
+ *   stats     BPF_MAP_TYPE_PERCPU_ARRAY __u32 (enum exitprof_stat) -> __u64 (sum over CPUs); the
+ *             BPF side only counts drops, user space derives EXITS and TIMED from exits
  *   vcpu_states BPF_MAP_TYPE_TASK_STORAGE: per vCPU thread, the exit in flight (struct vcpu_state)
  *
  * Read-only globals (obj->rodata->..., set between open and load):
@@ -15,6 +20,7 @@
  *   targ_vcpu  EXITPROF_VCPU_ANY = every vCPU, else only this vcpu_id
  *   timeline   true = fill the timeline map
  *   bin_ns     timeline bin width in ns (default EXITPROF_DEFAULT_BIN_NS)
+ *   nr_slots   the size of the exits array (and of exit_slots)
  */
 #ifndef EXITPROF_H
 #define EXITPROF_H
@@ -38,6 +44,10 @@
 #define EXITPROF_MAX_KEYS 4096	       /* (tgid, vcpu, isa, reason) combinations */
 #define EXITPROF_MAX_TIMELINE_KEYS 65536 /* (tgid, bin, vcpu, isa, reason) combinations */
 #define EXITPROF_MAX_VMS 1024
+
+/* Per vCPU thread, the slots of its last keys: a direct-mapped cache of 2^BITS entries. */
+#define EXITPROF_SLOT_CACHE_BITS 4
+#define EXITPROF_SLOT_CACHE (1u << EXITPROF_SLOT_CACHE_BITS)
 
 /* One aggregation key. reason: on VMX the basic exit reason (bits 15:0 of exit_reason; the
  * flag bits such as FAILED_VMENTRY are dropped), on SVM the exit code as the tracepoint gives it. */
@@ -80,10 +90,12 @@ struct tl_val {
 	__u64 total_ns; /* their exit -> next entry time (added at that entry) */
 };
 
-/* Global counters (stats map). Drops mean a map was full: what was lost is counted, not hidden. */
+/* Global counters (stats map). Drops mean a map was full: what was lost is counted, not hidden.
+ * EXITS and TIMED are not counted by the BPF programs (one map update less per event): user
+ * space fills them in from the exits map (collect.c). */
 enum exitprof_stat {
-	EXITPROF_STAT_EXITS = 0,     /* kvm_exit events that passed the filters */
-	EXITPROF_STAT_TIMED,	     /* kvm_entry events that closed a counted exit */
+	EXITPROF_STAT_EXITS = 0,     /* kvm_exit events that passed the filters: sum of count + DROP_KEYS */
+	EXITPROF_STAT_TIMED,	     /* kvm_entry events that closed a counted exit: sum of timed */
 	EXITPROF_STAT_DROP_KEYS,     /* exits not counted: exits map full */
 	EXITPROF_STAT_DROP_TIMELINE, /* exits not binned: timeline map full */
 	EXITPROF_STAT_DROP_VMS,	     /* exits not binned: vm_start map full */
@@ -91,7 +103,19 @@ enum exitprof_stat {
 	EXITPROF_STAT__MAX,
 };
 
-/* Per vCPU thread: the exit in flight between kvm_exit and the next kvm_entry. */
+/* One entry of a thread's slot cache: (vcpu_id, isa, reason) -> slot; slot 0 = empty. The
+ * thread's tgid is the same for every key it makes. */
+struct slot_cache_ent {
+	__u32 vcpu_id;
+	__u32 isa;
+	__u32 reason;
+	__u32 slot;
+};
+
+/* Per vCPU thread: the exit in flight between kvm_exit and the next kvm_entry, and what the
+ * thread looked up once and keeps (its process, its keys' slots, its VM's timeline t0). A thread
+ * of a VM the filter leaves out gets a state too (its tgid, to be left out cheaply), but never
+ * an exit in flight. */
 struct vcpu_state {
 	__u64 exit_ts;	/* ktime ns of the kvm_exit, 0 = no exit in flight */
 	__u64 user_ts;	/* start of the open user-space window (kvm_userspace_exit), 0 = none */
@@ -100,6 +124,10 @@ struct vcpu_state {
 	struct exit_key key;
 	__u32 bin;	/* timeline bin of the exit */
 	__u32 binned;	/* 1 if the exit was counted in the timeline */
+	__u32 slot;	/* the exit's slot in exits, 0 = not counted (exits map full) */
+	__u32 tgid;	/* the thread's process (the VM), 0 = not looked up yet */
+	__u64 t0;	/* the VM's timeline t0 (vm_start), 0 = not looked up yet */
+	struct slot_cache_ent cache[EXITPROF_SLOT_CACHE];
 };
 
 #endif /* EXITPROF_H */

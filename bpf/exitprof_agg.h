@@ -45,17 +45,23 @@ struct ep_sample {
 	__u64 halt_ns;
 };
 
-/* The histogram index of a slot, bounded so that every verifier tracks it. The compiler knows
- * a __u32 slot fits in 32 bits and bounds it with a 32-bit compare (`if w1 < 40`), whose bound
- * the verifier of Linux 6.1 does not carry over to the 64-bit register used in the pointer
- * arithmetic ("math between map_value pointer and register with unbounded min value"). The
- * empty asm hides the value's origin, so the compare must be a 64-bit one on that register. */
+/* An index i < n, bounded so that every verifier tracks it. The compiler knows a __u32 fits in
+ * 32 bits and bounds it with a 32-bit compare (`if w1 < 40`), whose bound the verifier of Linux
+ * 6.1 does not carry over to the 64-bit register used in the pointer arithmetic ("math between
+ * map_value pointer and register with unbounded min value"). The empty asm hides the value's
+ * origin, so the compare must be a 64-bit one on that register. */
+static __always_inline __u64 ep_bounded(__u32 i, __u32 n)
+{
+	__u64 v = i;
+
+	asm volatile("" : "+r"(v));
+	return v < n ? v : n - 1;
+}
+
+/* The histogram index of a slot (the last slot for anything beyond). */
 static __always_inline __u64 ep_hist_index(__u32 slot)
 {
-	__u64 i = slot;
-
-	asm volatile("" : "+r"(i));
-	return i < EXITPROF_HIST_SLOTS ? i : EXITPROF_HIST_SLOTS - 1;
+	return ep_bounded(slot, EXITPROF_HIST_SLOTS);
 }
 
 /* Add one finished exit to a per-CPU value. min_ns is only meaningful once timed > 0. */
@@ -86,17 +92,48 @@ static __always_inline __u32 ep_bin(__u64 now, __u64 t0, __u64 bin_ns)
 }
 
 /* kvm_exit: open an exit. A previous exit still open (its entry never came, e.g. the thread
- * left KVM_RUN for good and came back much later) is abandoned: it was counted, not timed. */
+ * left KVM_RUN for good and came back much later) is abandoned: it was counted, not timed.
+ * slot: where the exit was counted (0 = nowhere), for the entry to add its time to. */
 static __always_inline void ep_on_exit(struct vcpu_state *s, __u64 now, const struct exit_key *key,
-				       __u32 bin, __u32 binned)
+				       __u32 slot, __u32 bin, __u32 binned)
 {
 	s->exit_ts = now;
 	s->user_ts = 0;
 	s->user_ns = 0;
 	s->halt_ns = 0;
 	s->key = *key;
+	s->slot = slot;
 	s->bin = bin;
 	s->binned = binned;
+}
+
+/* The slot cache entry a key maps to (multiplicative hash of isa and reason). */
+static __always_inline __u64 ep_cache_index(const struct exit_key *key)
+{
+	__u32 h = (key->reason ^ (key->isa << 24) ^ key->vcpu_id) * 2654435761u;
+
+	return ep_bounded(h >> (32 - EXITPROF_SLOT_CACHE_BITS), EXITPROF_SLOT_CACHE);
+}
+
+/* The cached slot of a key of this thread, 0 if not cached. */
+static __always_inline __u32 ep_cache_get(const struct vcpu_state *s, const struct exit_key *key)
+{
+	const struct slot_cache_ent *e = &s->cache[ep_cache_index(key)];
+
+	if (e->reason == key->reason && e->vcpu_id == key->vcpu_id && e->isa == key->isa)
+		return e->slot;
+	return 0;
+}
+
+/* Remembers a key's slot (replacing whatever key shared its cache entry). */
+static __always_inline void ep_cache_put(struct vcpu_state *s, const struct exit_key *key, __u32 slot)
+{
+	struct slot_cache_ent *e = &s->cache[ep_cache_index(key)];
+
+	e->vcpu_id = key->vcpu_id;
+	e->isa = key->isa;
+	e->reason = key->reason;
+	e->slot = slot;
 }
 
 /* kvm_userspace_exit: KVM_RUN returned to the VMM. Only the first return opens the window. */

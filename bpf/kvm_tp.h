@@ -8,8 +8,13 @@
  * matter here, not offsets or completeness. Optional fields are read only behind
  * bpf_core_field_exists(), so a kernel without them still loads the program.
  *
- * The structs are the ones the kernel generates for each TRACE_EVENT (trace_event_raw_<event>,
- * include/trace/events/kvm.h and arch/x86/kvm/trace.h); field types as in Linux 6.1 - 6.18.
+ * Two sets: the records the kernel builds for each TRACE_EVENT (trace_event_raw_<event>,
+ * include/trace/events/kvm.h and arch/x86/kvm/trace.h), read by the classic tracepoint programs;
+ * and the vCPU structs the BTF-typed (tp_btf) programs read instead, since there the kernel
+ * hands over its own arguments, not a record: kvm_exit(struct kvm_vcpu *vcpu, u32 isa), and the
+ * exit reason is what the vendor code's get_exit_info() would put in the record. The vendor
+ * structs live in kvm_intel's / kvm_amd's BTF when those are modules; libbpf searches the
+ * modules' BTF too. Field types as in Linux 6.1 - 6.18.
  */
 #ifndef EXITPROF_KVM_TP_H
 #define EXITPROF_KVM_TP_H
@@ -59,6 +64,36 @@ struct trace_event_raw_kvm_vcpu_wakeup {
 	__u64 ns;
 	_Bool waited;
 	_Bool valid;
+};
+
+/* include/linux/kvm_host.h */
+struct kvm_vcpu {
+	int vcpu_id;
+};
+
+/* arch/x86/kvm/vmx/vmx.h: to_vmx(vcpu); the trace's exit_reason is exit_reason.full */
+union vmx_exit_reason {
+	__u32 full;
+};
+
+struct vcpu_vmx {
+	struct kvm_vcpu vcpu;
+	union vmx_exit_reason exit_reason;
+};
+
+/* arch/x86/include/asm/svm.h, arch/x86/kvm/svm/svm.h: to_svm(vcpu); the trace's exit_reason
+ * is svm->vmcb->control.exit_code */
+struct vmcb_control_area {
+	__u32 exit_code;
+};
+
+struct vmcb {
+	struct vmcb_control_area control;
+};
+
+struct vcpu_svm {
+	struct kvm_vcpu vcpu;
+	struct vmcb *vmcb;
 };
 
 #pragma clang attribute pop

@@ -20,6 +20,8 @@
  *   QUERIES vcpu=0 attempts=A quiet=0|1
  *   ISA svm|vmx                               (the vendor module that runs the host's KVM)
  *   EXPECT reason=0xRR name=NAME count=C      (exit reasons the guest controls, all vCPUs)
+ *   TIME vcpu=i ns=N                          (the vCPU's KVM_RUN loop, CLOCK_MONOTONIC: the
+ *                                              benchmark's measure, lab/l1/bench)
  *   DONE
  * mixguest --isa prints "ISA vmx|svm WHY" and "REASON label code name" lines, and runs nothing.
  */
@@ -74,6 +76,7 @@ _Static_assert(__builtin_offsetof(struct mix_block, result) == 0x120, "layout");
 struct vcpu_thread {
 	int idx;
 	pthread_t thread;
+	uint64_t run_ns; /* wall time of its KVM_RUN loop, first entry to the final HLT */
 	char error[300];
 };
 
@@ -194,13 +197,24 @@ static void start_vcpu(int i)
 		die(vm.err);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu_thread *t = arg;
+	uint64_t t0;
 	int r;
 
 	printf("VCPU %d tid=%ld\n", t->idx, (long)syscall(SYS_gettid));
+	t0 = now_ns();
 	r = microvm_run_until_not_io(&vm, t->idx, IO_PORT);
+	t->run_ns = now_ns() - t0;
 	if (r < 0)
 		snprintf(t->error, sizeof(t->error), "%s", vm.err);
 	else if (r != KVM_EXIT_HLT)
@@ -306,6 +320,8 @@ static int run_vcpus(void)
 	if (!failed) {
 		print_queries();
 		print_expectations();
+		for (int i = 0; i < nr_vcpus; i++)
+			printf("TIME vcpu=%d ns=%" PRIu64 "\n", i, threads[i].run_ns);
 		printf("DONE\n");
 	}
 	if (hold) {

@@ -145,6 +145,40 @@ grep -v 'profiling every VM' "$tmp/pipe.err" | grep -q . && fail "reader quit: s
 [ "$took" -lt 20 ] || fail "reader quit: ran on for $took s"
 echo "ok: reader quits -> status ${st[0]} after ${took} s, quietly"
 
+# 9. EXITPROF_TRACEPOINTS. A bad value: one line, status 1. classic: the tp/ programs. btf: the
+#    tp_btf/ ones where this kernel's BTF (bpftool's view, independent of exitprof's own probe)
+#    has a vendor vCPU struct, else one line naming what is missing, status 1. Unset: the same
+#    choice as btf would make, falling back to classic.
+EXITPROF_TRACEPOINTS=bogus "$exe" --all --duration 1 >"$tmp/tp.out" 2>"$tmp/tp.err"
+rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <"$tmp/tp.err")" = 1 ] && grep -q '^exitprof: EXITPROF_TRACEPOINTS=bogus is not a kind of tracepoint: ' "$tmp/tp.err" ||
+	fail "EXITPROF_TRACEPOINTS=bogus -> $rc: $(cat "$tmp/tp.err")"
+EXITPROF_TRACEPOINTS=classic "$exe" --all --duration 1 --bpf-stats >/dev/null 2>"$tmp/tp.err" ||
+	fail "EXITPROF_TRACEPOINTS=classic -> $?: $(cat "$tmp/tp.err")"
+grep -q 'bpf-stats handle_kvm_exit ' "$tmp/tp.err" && ! grep -q '_btf ' "$tmp/tp.err" ||
+	fail "EXITPROF_TRACEPOINTS=classic did not load the classic programs: $(cat "$tmp/tp.err")"
+vendor_btf=0
+for b in /sys/kernel/btf/vmlinux /sys/kernel/btf/kvm_amd /sys/kernel/btf/kvm_intel; do
+	[ -r "$b" ] || continue
+	base=(); [ "$b" = /sys/kernel/btf/vmlinux ] || base=(base /sys/kernel/btf/vmlinux)
+	bpftool btf dump file "$b" "${base[@]}" 2>/dev/null | grep -q "STRUCT 'vcpu_\(svm\|vmx\)'" && vendor_btf=1
+done
+EXITPROF_TRACEPOINTS=btf "$exe" --all --duration 1 --bpf-stats >/dev/null 2>"$tmp/tp.err"
+rc=$?
+if [ $vendor_btf = 1 ]; then
+	[ "$rc" = 0 ] && grep -q 'bpf-stats handle_kvm_exit_btf ' "$tmp/tp.err" ||
+		fail "EXITPROF_TRACEPOINTS=btf with vendor BTF -> $rc: $(cat "$tmp/tp.err")"
+	want=btf
+else
+	[ "$rc" = 1 ] && [ "$(wc -l <"$tmp/tp.err")" = 1 ] && grep -q 'EXITPROF_TRACEPOINTS=btf, but .* has no struct vcpu_' "$tmp/tp.err" ||
+		fail "EXITPROF_TRACEPOINTS=btf without vendor BTF -> $rc: $(cat "$tmp/tp.err")"
+	want=classic
+fi
+"$exe" --all --duration 1 --verbose >/dev/null 2>"$tmp/tp.err" || fail "unset EXITPROF_TRACEPOINTS -> $?"
+grep -q "^exitprof: $want tracepoints" "$tmp/tp.err" ||
+	fail "unset EXITPROF_TRACEPOINTS: want $want: $(grep tracepoints "$tmp/tp.err")"
+echo "ok: EXITPROF_TRACEPOINTS: bogus refused, classic loads tp/, btf $([ $want = btf ] && echo loads tp_btf/ || echo refused without vendor BTF), unset picks $want"
+
 [ "$(progs)" = "$before" ] || fail "BPF programs before: $before, after: $(progs)"
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

@@ -1,6 +1,7 @@
 /* The per-exit logic the BPF program runs (bpf/exitprof_agg.h), driven with event sequences:
- * exit/entry timing, the kernel/VMM/halted split, abandoned exits, timeline bins, and a
- * randomized run checked against an independent reference computed from the same events. */
+ * exit/entry timing, the kernel/VMM/halted split, abandoned exits, timeline bins, the slot
+ * cache, and a randomized run checked against an independent reference computed from the same
+ * events. */
 #include <stdint.h>
 #include <string.h>
 #include "check.h"
@@ -10,7 +11,7 @@ static const struct exit_key K = { 100, 0, EXIT_ISA_SVM, 0x72 };
 
 static void run_exit(struct vcpu_state *s, uint64_t t_exit)
 {
-	ep_on_exit(s, t_exit, &K, 0, 1);
+	ep_on_exit(s, t_exit, &K, 1, 0, 1);
 }
 
 static void test_plain(void)
@@ -172,7 +173,7 @@ static void test_random(void)
 		uint64_t user_start = 0;
 		struct ep_sample o;
 
-		ep_on_exit(s, t_exit, &K, 0, 1);
+		ep_on_exit(s, t_exit, &K, 1, 0, 1);
 		agg.count++;
 		ref.count++;
 		int steps = (int)rnd(4);
@@ -228,6 +229,60 @@ static void test_random(void)
 	CHECK(hsum == agg.timed, "histogram holds every timed exit");
 }
 
+/* The slot cache: a key's slot comes back for that key only; a key sharing the entry replaces
+ * it (and the replaced key reads as uncached, never as the other key's slot); the all-zero key
+ * does not match an empty entry (slot 0 = not cached). Checked against a plain list of the
+ * keys put, over many random keys. */
+static void test_slot_cache(void)
+{
+	struct vcpu_state s;
+	struct exit_key keys[300];
+	uint32_t slot_of_key[300];
+	int n = 0;
+
+	memset(&s, 0, sizeof(s));
+	struct exit_key zero = { 0, 0, 0, 0 };
+	CHECK(ep_cache_get(&s, &zero) == 0, "an empty cache has no slot for the all-zero key");
+	for (int i = 0; i < 300; i++) {
+		keys[i] = (struct exit_key){ 100, (uint32_t)rnd(3), rnd(2) ? EXIT_ISA_SVM : EXIT_ISA_VMX,
+					     (uint32_t)rnd(i < 150 ? 8 : 0x500) };
+		slot_of_key[i] = (uint32_t)i + 1;
+		ep_cache_put(&s, &keys[i], slot_of_key[i]);
+		n++;
+		CHECK(ep_cache_get(&s, &keys[i]) == slot_of_key[i], "key %d reads back its slot", i);
+		CHECK(ep_cache_index(&keys[i]) < EXITPROF_SLOT_CACHE, "index in range");
+		/* Every earlier key: either its own (latest) slot, or not cached. */
+		for (int j = 0; j < i; j++) {
+			uint32_t got = ep_cache_get(&s, &keys[j]), want = 0;
+
+			for (int k = i; k >= 0; k--)
+				if (!memcmp(&keys[k], &keys[j], sizeof(keys[j]))) {
+					want = slot_of_key[k];
+					break;
+				}
+			CHECK(got == 0 || got == want, "key %d: slot %u, latest put %u", j, got, want);
+		}
+		if (failures)
+			return;
+	}
+	/* The same reason on another vCPU or ISA is another key. */
+	struct exit_key a = { 100, 0, EXIT_ISA_SVM, 0x72 }, b = { 100, 1, EXIT_ISA_SVM, 0x72 };
+	memset(&s, 0, sizeof(s));
+	ep_cache_put(&s, &a, 7);
+	CHECK(ep_cache_get(&s, &b) == 0, "vCPU 1's cpuid is not vCPU 0's");
+	b = (struct exit_key){ 100, 0, EXIT_ISA_VMX, 0x72 };
+	CHECK(ep_cache_get(&s, &b) == 0, "VMX 0x72 is not SVM 0x72");
+	CHECK(n == 300, "all keys tried");
+}
+
+/* ep_bounded: indexes below n pass, everything else is n - 1. */
+static void test_bounded(void)
+{
+	for (uint32_t i = 0; i < 40; i++)
+		CHECK(ep_bounded(i, 16) == (i < 16 ? i : 15), "ep_bounded(%u, 16)", i);
+	CHECK(ep_bounded(UINT32_MAX, 16) == 15, "ep_bounded(UINT32_MAX, 16)");
+}
+
 int main(void)
 {
 	test_plain();
@@ -238,5 +293,7 @@ int main(void)
 	test_last_slot();
 	test_bins();
 	test_random();
+	test_slot_cache();
+	test_bounded();
 	return test_result("test_agg");
 }

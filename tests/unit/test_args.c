@@ -1,8 +1,10 @@
 /* Option parsing in-process: good command lines give the right struct, every bad one gives
- * status 2 and one line naming the option and the fix. */
+ * status 2 and one line naming the option and the fix. Also the one option taken from the
+ * environment, EXITPROF_TRACEPOINTS (preflight_tp_request). */
 #include <arpa/inet.h>
 #include <string.h>
 #include "args.h"
+#include "preflight.h"
 #include "number.h"
 #include "check.h"
 
@@ -136,8 +138,24 @@ static void listen_addrs(void)
 	CHECK(args_parse_listen("0x50", &addr, &port) == -1, "hex port");
 }
 
+static void tp_request(void)
+{
+	enum tp_request r = TP_REQUEST_BTF;
+	char err[256] = "";
+
+	CHECK(preflight_tp_request(NULL, &r, err, sizeof(err)) == 0 && r == TP_REQUEST_AUTO, "unset: auto");
+	CHECK(preflight_tp_request("", &r, err, sizeof(err)) == 0 && r == TP_REQUEST_AUTO, "empty: auto");
+	CHECK(preflight_tp_request("btf", &r, err, sizeof(err)) == 0 && r == TP_REQUEST_BTF, "btf");
+	CHECK(preflight_tp_request("classic", &r, err, sizeof(err)) == 0 && r == TP_REQUEST_CLASSIC, "classic");
+	CHECK(preflight_tp_request("BTF", &r, err, sizeof(err)) == -1 &&
+	      !strcmp(err, "EXITPROF_TRACEPOINTS=BTF is not a kind of tracepoint: use btf or classic, or unset it (automatic)"),
+	      "BTF refused with one line: %s", err);
+	CHECK(preflight_tp_request("tp", &r, err, sizeof(err)) == -1 && strchr(err, '\n') == NULL, "tp refused: %s", err);
+}
+
 int main(void)
 {
+	tp_request();
 	good();
 	bad();
 	numbers();

@@ -238,9 +238,9 @@ static int prog_cost(const struct run *r, double *exit_ns, double *entry_ns)
 	for (int i = 0; i < n; i++) {
 		double avg = c[i].run_cnt ? (double)c[i].run_time_ns / (double)c[i].run_cnt : 0;
 
-		if (!strcmp(c[i].name, "handle_kvm_exit"))
+		if (!strcmp(c[i].event, "kvm_exit"))
 			*exit_ns = avg;
-		else if (!strcmp(c[i].name, "handle_kvm_entry"))
+		else if (!strcmp(c[i].event, "kvm_entry"))
 			*entry_ns = avg;
 	}
 	return *exit_ns >= 0 && *entry_ns >= 0 ? 0 : -1;
@@ -297,7 +297,7 @@ int compare_main(int argc, char **argv)
 	static struct cmp_snap s[4];
 	static struct cmp_result res, alt;
 	struct run r = { .sfd = -1 };
-	struct tp_avail tp = { false, false };
+	struct tp_avail tp = { 0 };
 	struct tsc_freq tsc;
 	int param, rc = CLI_CANNOT;
 	unsigned isa;

@@ -79,7 +79,7 @@ static const char *wait_window(struct stats_run *r, int pid, double seconds)
 int compare_stats_main(int pid, double duration_s, bool verbose)
 {
 	struct stats_run r = { .sfd = -1 };
-	struct tp_avail tp = { false, false };
+	struct tp_avail tp = { 0 };
 	struct kvm_stat_values k[2];
 	struct ks_snap s[4];
 	struct ks_result res;

@@ -29,22 +29,30 @@ static int collect_stats(int stats_fd, int ncpus, uint64_t stats[EXITPROF_STAT__
 	return 0;
 }
 
-int collect_exits(int exits_fd, int stats_fd, int ncpus, struct exit_table *t)
+int collect_exits(int slots_fd, int exits_fd, int stats_fd, int ncpus, struct exit_table *t)
 {
 	struct exit_key key, next, *prev = NULL;
 	struct exit_val *percpu, sum;
+	uint64_t exits = 0, timed = 0;
 	int err = 0;
 
 	exit_table_init(t);
 	percpu = calloc(ncpus, sizeof(*percpu));
 	if (!percpu)
 		return -1;
-	while (bpf_map_get_next_key(exits_fd, prev, &next) == 0) {
+	while (bpf_map_get_next_key(slots_fd, prev, &next) == 0) {
+		__u32 slot, idx;
+
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(exits_fd, &key, percpu) != 0)
+		if (bpf_map_lookup_elem(slots_fd, &key, &slot) != 0 || slot == 0)
 			continue; /* deleted meanwhile (exitprof never deletes; be safe) */
+		idx = slot - 1;
+		if (bpf_map_lookup_elem(exits_fd, &idx, percpu) != 0)
+			continue;
 		collect_sum_percpu(percpu, ncpus, &sum);
+		exits += sum.count;
+		timed += sum.timed;
 		if (exit_table_merge(t, &key, &sum)) {
 			err = -1;
 			break;
@@ -53,6 +61,10 @@ int collect_exits(int exits_fd, int stats_fd, int ncpus, struct exit_table *t)
 	free(percpu);
 	if (!err)
 		err = collect_stats(stats_fd, ncpus, t->stats);
+	if (!err) {
+		t->stats[EXITPROF_STAT_EXITS] = exits + t->stats[EXITPROF_STAT_DROP_KEYS];
+		t->stats[EXITPROF_STAT_TIMED] = timed;
+	}
 	return err;
 }
 

@@ -4,9 +4,11 @@
 
 #include "exit_table.h"
 
-/* Reads every key of the `exits` map (fd) and the `stats` map (fd) into t (initialised here).
+/* Reads every key of the `exit_slots` map (fd) with its values in the `exits` array (fd), and
+ * the `stats` map (fd), into t (initialised here); stats[EXITPROF_STAT_EXITS] and [..._TIMED],
+ * which the BPF side does not count, are derived from the rows (exitprof.h).
  * ncpus = libbpf_num_possible_cpus(). Returns 0, or -1 with errno set. */
-int collect_exits(int exits_fd, int stats_fd, int ncpus, struct exit_table *t);
+int collect_exits(int slots_fd, int exits_fd, int stats_fd, int ncpus, struct exit_table *t);
 
 /* Sums one per-CPU array of values (as bpf_map_lookup_elem returns them) into one. */
 void collect_sum_percpu(const struct exit_val *percpu, int ncpus, struct exit_val *out);

@@ -85,10 +85,28 @@ static int event_exists(const char *dir, const char *name)
 	return access(path, R_OK) == 0;
 }
 
+int preflight_tp_request(const char *value, enum tp_request *out, char *err, size_t errlen)
+{
+	if (!value || !*value)
+		*out = TP_REQUEST_AUTO;
+	else if (!strcmp(value, "btf"))
+		*out = TP_REQUEST_BTF;
+	else if (!strcmp(value, "classic"))
+		*out = TP_REQUEST_CLASSIC;
+	else {
+		snprintf(err, errlen, "%s=%s is not a kind of tracepoint: use btf or classic, or unset it (automatic)",
+			 TP_REQUEST_ENV, value);
+		return -1;
+	}
+	return 0;
+}
+
 int preflight_tracepoints(struct tp_avail *avail, char *err, size_t errlen)
 {
 	char dir[128];
 
+	if (preflight_tp_request(getenv(TP_REQUEST_ENV), &avail->request, err, errlen))
+		return -1;
 	if (preflight_tracefs_dir(dir, sizeof(dir), err, errlen))
 		return -1;
 	if (!event_exists(dir, "kvm_exit") || !event_exists(dir, "kvm_entry")) {

@@ -7,9 +7,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Which kind of tracepoint programs to load (session.c decides what `auto` gets). */
+enum tp_request { TP_REQUEST_AUTO, TP_REQUEST_BTF, TP_REQUEST_CLASSIC };
+#define TP_REQUEST_ENV "EXITPROF_TRACEPOINTS"
+
 struct tp_avail {
 	bool userspace_exit; /* kvm:kvm_userspace_exit: user-space time */
 	bool vcpu_wakeup;    /* kvm:kvm_vcpu_wakeup: halted time */
+	enum tp_request request; /* from EXITPROF_TRACEPOINTS */
 };
 
 #define PREFLIGHT_OUTPUTS 4 /* the most output files a command has (profile: CSV, JSON, timeline, metrics) */
@@ -37,8 +42,12 @@ int preflight_privileges(char *err, size_t errlen);
  * /sys/kernel/tracing (root) and says so on stderr; -1 with a cause-and-fix line if that fails. */
 int preflight_tracefs_dir(char *dir, size_t len, char *err, size_t errlen);
 
-/* tracefs (mounted if need be), kvm:kvm_exit and kvm:kvm_entry must exist; reports which
- * optional ones do. */
+/* The value of EXITPROF_TRACEPOINTS: NULL or "" = auto, btf, classic. -1 and one line in err
+ * for anything else. */
+int preflight_tp_request(const char *value, enum tp_request *out, char *err, size_t errlen);
+
+/* EXITPROF_TRACEPOINTS must be valid; tracefs (mounted if need be), kvm:kvm_exit and
+ * kvm:kvm_entry must exist; reports which optional ones do. */
 int preflight_tracepoints(struct tp_avail *avail, char *err, size_t errlen);
 
 /* Kernel BTF (/sys/kernel/btf/vmlinux), needed for CO-RE and task storage. */

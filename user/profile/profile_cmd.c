@@ -214,7 +214,7 @@ int profile_main(int argc, char **argv)
 {
 	char err[ERR_MAX];
 	struct args a;
-	struct tp_avail tp = { false, false };
+	struct tp_avail tp = { 0 };
 	struct outputs out;
 	struct session s;
 	struct exit_table prev, cur;

@@ -9,6 +9,7 @@
 #include "collect.h"
 #include "exitprof.skel.h"
 #include "session.h"
+#include "tp_flavour.h"
 
 #define EXITS_MAP_BUDGET (64ull << 20)
 
@@ -36,10 +37,90 @@ uint32_t session_max_keys(int ncpus)
 	return (uint32_t)keys;
 }
 
-int session_open(struct session *s, const struct session_cfg *cfg, char *err, size_t errlen)
+/* Sets the programs of one flavour to load (the optional ones only where their tracepoint
+ * exists) and the other flavour's not. */
+static void set_programs(struct exitprof_bpf *obj, const struct tp_avail *tp, enum tp_flavour f)
+{
+	bool btf = f == TP_FLAVOUR_BTF;
+
+	bpf_program__set_autoload(obj->progs.handle_kvm_exit_btf, btf);
+	bpf_program__set_autoload(obj->progs.handle_kvm_entry_btf, btf);
+	bpf_program__set_autoload(obj->progs.handle_kvm_userspace_exit_btf, btf && tp->userspace_exit);
+	bpf_program__set_autoload(obj->progs.handle_kvm_vcpu_wakeup_btf, btf && tp->vcpu_wakeup);
+	bpf_program__set_autoload(obj->progs.handle_kvm_exit, !btf);
+	bpf_program__set_autoload(obj->progs.handle_kvm_entry, !btf);
+	/* The split needs these two; without them the times are still right, only unsplit. */
+	bpf_program__set_autoload(obj->progs.handle_kvm_userspace_exit, !btf && tp->userspace_exit);
+	bpf_program__set_autoload(obj->progs.handle_kvm_vcpu_wakeup, !btf && tp->vcpu_wakeup);
+}
+
+/* Frees the BPF object (detaching whatever it attached); the stats handle stays. */
+static void drop_object(struct session *s)
+{
+	session_detach(s);
+	if (s->obj)
+		exitprof_bpf__destroy(s->obj);
+	s->obj = NULL;
+}
+
+/* Opens, configures, loads and attaches one flavour's programs; on failure nothing stays loaded. */
+static int open_flavour(struct session *s, const struct session_cfg *cfg, enum tp_flavour f, char *err, size_t errlen)
 {
 	struct exitprof_bpf *obj;
 	int e;
+
+	obj = exitprof_bpf__open();
+	if (!obj) {
+		snprintf(err, errlen, "cannot open the BPF object (%s): run with --verbose for details", strerror(errno));
+		return -1;
+	}
+	s->obj = obj;
+	s->flavour = f;
+	obj->rodata->targ_tgid = cfg->tgid;
+	obj->rodata->targ_vcpu = cfg->vcpu;
+	obj->rodata->timeline = cfg->timeline;
+	if (cfg->bin_ns)
+		obj->rodata->bin_ns = cfg->bin_ns;
+	s->max_keys = cfg->max_keys ? cfg->max_keys : session_max_keys(s->ncpus);
+	obj->rodata->nr_slots = s->max_keys;
+	bpf_map__set_max_entries(obj->maps.exits, s->max_keys);
+	bpf_map__set_max_entries(obj->maps.exit_slots, s->max_keys);
+	/* A feature that is off costs no memory either. */
+	bpf_map__set_max_entries(obj->maps.timeline_bins,
+				 cfg->timeline ? (cfg->timeline_keys ? cfg->timeline_keys : EXITPROF_MAX_TIMELINE_KEYS) : 1);
+	bpf_map__set_max_entries(obj->maps.vm_start, cfg->timeline ? EXITPROF_MAX_VMS : 1);
+	set_programs(obj, &cfg->tp, f);
+
+	e = exitprof_bpf__load(obj);
+	if (e == -ENOMEM && cfg->max_keys) {
+		snprintf(err, errlen, "the kernel cannot allocate an exits map of %u rows (%s): lower --max-keys",
+			 cfg->max_keys, strerror(-e));
+		drop_object(s);
+		return -1;
+	}
+	if (e) {
+		snprintf(err, errlen,
+			 "the kernel refused the BPF program (%s tracepoints: %s): run with --verbose for libbpf's log (needs BTF with the kvm tracepoint types and task storage, Linux >= 5.11)",
+			 tp_flavour_name(f), strerror(-e));
+		drop_object(s);
+		return -1;
+	}
+	e = exitprof_bpf__attach(obj);
+	if (e) {
+		snprintf(err, errlen, "cannot attach to the kvm tracepoints (%s tracepoints: %s): run with --verbose for details",
+			 tp_flavour_name(f), strerror(-e));
+		drop_object(s);
+		return -1;
+	}
+	s->attached = true;
+	return 0;
+}
+
+int session_open(struct session *s, const struct session_cfg *cfg, char *err, size_t errlen)
+{
+	enum tp_request req = cfg->tp.request;
+	char why[256] = "";
+	bool btf;
 
 	memset(s, 0, sizeof(*s));
 	s->stats_fd = -1;
@@ -49,69 +130,50 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 		snprintf(err, errlen, "cannot count the possible CPUs (/sys/devices/system/cpu/possible): is /sys mounted?");
 		return -1;
 	}
-	obj = exitprof_bpf__open();
-	if (!obj) {
-		snprintf(err, errlen, "cannot open the BPF object (%s): run with --verbose for details", strerror(errno));
-		return -1;
-	}
-	s->obj = obj;
-	obj->rodata->targ_tgid = cfg->tgid;
-	obj->rodata->targ_vcpu = cfg->vcpu;
-	obj->rodata->timeline = cfg->timeline;
-	if (cfg->bin_ns)
-		obj->rodata->bin_ns = cfg->bin_ns;
-	s->max_keys = cfg->max_keys ? cfg->max_keys : session_max_keys(s->ncpus);
-	bpf_map__set_max_entries(obj->maps.exits, s->max_keys);
-	bpf_map__set_max_entries(obj->maps.timeline_bins,
-				 cfg->timeline ? (cfg->timeline_keys ? cfg->timeline_keys : EXITPROF_MAX_TIMELINE_KEYS) : 1);
-	/* The split needs these two; without them the times are still right, only unsplit. */
-	bpf_program__set_autoload(obj->progs.handle_kvm_userspace_exit, cfg->tp.userspace_exit);
-	bpf_program__set_autoload(obj->progs.handle_kvm_vcpu_wakeup, cfg->tp.vcpu_wakeup);
-
-	e = exitprof_bpf__load(obj);
-	if (e == -ENOMEM && cfg->max_keys) {
-		snprintf(err, errlen, "the kernel cannot allocate an exits map of %u rows (%s): lower --max-keys",
-			 cfg->max_keys, strerror(-e));
-		session_close(s);
-		return -1;
-	}
-	if (e) {
-		snprintf(err, errlen,
-			 "the kernel refused the BPF program (%s): run with --verbose for libbpf's log (needs BTF with the kvm tracepoint types and task storage, Linux >= 5.11)",
-			 strerror(-e));
-		session_close(s);
-		return -1;
-	}
 	if (cfg->bpf_stats) {
 		/* Stats stay on while the fd is open; enabled before attach so every run is measured. */
 		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (s->stats_fd < 0) {
 			snprintf(err, errlen, "cannot enable BPF run-time statistics (%s): needs Linux >= 5.8",
 				 strerror(errno));
-			session_close(s);
 			return -1;
 		}
 	}
-	e = exitprof_bpf__attach(obj);
-	if (e) {
-		snprintf(err, errlen, "cannot attach to the kvm tracepoints (%s): run with --verbose for details",
-			 strerror(-e));
+	btf = req != TP_REQUEST_CLASSIC && tp_btf_usable(why, sizeof(why));
+	if (req == TP_REQUEST_BTF && !btf) {
+		snprintf(err, errlen, "%s=btf, but %s: unset it to use the classic tracepoints", TP_REQUEST_ENV, why);
 		session_close(s);
 		return -1;
 	}
-	s->attached = true;
+	if (btf && open_flavour(s, cfg, TP_FLAVOUR_BTF, err, errlen) == 0)
+		goto opened;
+	if (btf && req == TP_REQUEST_BTF) {
+		session_close(s);
+		return -1;
+	}
+	if (btf)
+		snprintf(why, sizeof(why), "%s", err); /* the tp_btf programs failed: say why, try the classic ones */
+	if (open_flavour(s, cfg, TP_FLAVOUR_CLASSIC, err, errlen)) {
+		session_close(s);
+		return -1;
+	}
+opened:
+	if (cfg->verbose)
+		fprintf(stderr, "exitprof: %s tracepoints%s%s%s\n", tp_flavour_name(s->flavour), *why ? " (" : "", why,
+			*why ? ")" : "");
 	return 0;
 }
 
 int session_read(struct session *s, struct exit_table *t)
 {
-	return collect_exits(bpf_map__fd(s->obj->maps.exits), bpf_map__fd(s->obj->maps.stats), s->ncpus, t);
+	return collect_exits(bpf_map__fd(s->obj->maps.exit_slots), bpf_map__fd(s->obj->maps.exits),
+			     bpf_map__fd(s->obj->maps.stats), s->ncpus, t);
 }
 
 void session_for_each_tgid(struct session *s, void (*cb)(int tgid))
 {
 	struct exit_key key, next, *prev = NULL;
-	int fd = bpf_map__fd(s->obj->maps.exits);
+	int fd = bpf_map__fd(s->obj->maps.exit_slots);
 	int last = -1;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -132,10 +194,7 @@ void session_detach(struct session *s)
 
 void session_close(struct session *s)
 {
-	session_detach(s);
-	if (s->obj)
-		exitprof_bpf__destroy(s->obj);
-	s->obj = NULL;
+	drop_object(s);
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
 	s->stats_fd = -1;
@@ -159,6 +218,7 @@ int session_prog_costs(const struct session *s, struct prog_cost *out, int n)
 		if (bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
 		out[i].name = bpf_program__name(prog);
+		out[i].event = strrchr(bpf_program__section_name(prog), '/') + 1; /* tp/kvm/X, tp_btf/X */
 		out[i].run_cnt = info.run_cnt;
 		out[i].run_time_ns = info.run_time_ns;
 		out[i].recursion_misses = info.recursion_misses;

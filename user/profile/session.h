@@ -9,6 +9,7 @@
 #include "collect.h"
 #include "exit_table.h"
 #include "preflight.h"
+#include "tp_flavour.h"
 
 struct exitprof_bpf;
 
@@ -28,6 +29,7 @@ struct session {
 	struct exitprof_bpf *obj;
 	int ncpus;
 	uint32_t max_keys;	/* size the exits map got */
+	enum tp_flavour flavour; /* which programs were loaded */
 	bool attached;
 	int stats_fd;		/* BPF_ENABLE_STATS handle, -1 = off */
 };
@@ -35,12 +37,15 @@ struct session {
 /* Run statistics of one program, measured by the kernel (bpf_stats). */
 struct prog_cost {
 	const char *name;
+	const char *event; /* the tracepoint it runs on: kvm_exit, kvm_entry, ... */
 	uint64_t run_cnt;
 	uint64_t run_time_ns;
 	uint64_t recursion_misses; /* runs skipped because another BPF program ran on that CPU */
 };
 
-/* Opens, loads and attaches. On failure: -1, one line in err, and nothing left loaded. */
+/* Opens, loads and attaches: the tp_btf programs where tp_btf_usable() and the kernel accept them,
+ * else the classic ones (EXITPROF_TRACEPOINTS forces one: tp_flavour.h). On failure: -1, one
+ * line in err, and nothing left loaded. */
 int session_open(struct session *s, const struct session_cfg *cfg, char *err, size_t errlen);
 
 /* Snapshot of the exits and stats maps. */

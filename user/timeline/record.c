@@ -132,7 +132,7 @@ int record_parse_args(int argc, char **argv, struct record_args *a, unsigned fla
 int exitprof_record_main(int argc, char **argv)
 {
 	struct record_args a;
-	struct tp_avail tp = { false, false };
+	struct tp_avail tp = { 0 };
 	struct console con = { .fd = -1 };
 	struct session s;
 	struct held_vmm vmm;

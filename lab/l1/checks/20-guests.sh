@@ -9,6 +9,9 @@
 #   leader-exit    (the leader guest, mixguest --leader-exit: its main thread ends before any
 #                  vCPU runs) the guest's main thread had ended before its first vCPU ran, and
 #                  exitprof profiled the process until its last thread ended: == hist oracle
+#   tracepoints    exitprof loaded its tp_btf programs where the kernel's BTF has this ISA's
+#                  vendor vCPU struct (else the classic ones), and EXITPROF_TRACEPOINTS=classic
+#                  loaded the classic ones (guest mix1-classic, checked like every guest)
 #
 # Cycles (patch, rdtsc) vs nanoseconds (BPF, bpf_ktime_get_ns on the tsc clocksource): both
 # bound the same exit->entry interval, but the patch reads the TSC right after trace_kvm_exit()
@@ -140,6 +143,8 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 	_cyc=$(($(leaf_field "$_f" $_last ebx) * 4294967296 + $(leaf_field "$_f" $_last ecx)))
 	_prog=$(for _p in handle_kvm_exit handle_kvm_entry; do bpf_stat "$GUEST_DIR/exitprof.err" $_p avg_ns; done |
 		awk '{ s += $1 } END { print s + 0 }')
+	_prog=$(awk '$2 == "bpf-stats" && $3 ~ /^handle_kvm_(exit|entry)(_btf)?$/ { s += $9 }
+		END { print s + 0 }' "$GUEST_DIR/exitprof.err")
 	_cmp=$(awk -v cyc="$_cyc" -v khz="$_khz" -v tol="$LEAF_TOL_PCT" -v prog="$_prog" -v cpuid="$_cpuid" \
 		-v noise="$_noise_list" '
 		BEGIN { k = split(noise, nl, " "); for (i = 1; i <= k; i++) { split(nl[i], p, ":"); late[p[1]] = p[2] } }
@@ -161,6 +166,24 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 		result "leaves-$1" FAIL "leaf vs exitprof:$_bad"
 	else
 		result "leaves-$1" PASS "$((_last - 1)) reasons and total ($_ltotal exits) equal exitprof's${_noise_list:+ (after the last read: reason:count$_noise_list)}; cycles: ${_cmp#ok }; $(sed -n 's/^QUERIES vcpu=0 //p' "$_f")"
+	fi
+}
+
+# Which programs ran (the --bpf-stats lines name them) against what the kernel's BTF offers: the
+# vendor struct's name is a string in the BTF's string table (vmlinux, or the vendor module's).
+check_tracepoints() {
+	_want=classic _where=""
+	for _b in /sys/kernel/btf/vmlinux /sys/kernel/btf/kvm_amd /sys/kernel/btf/kvm_intel; do
+		[ -r "$_b" ] && grep -q "vcpu_$LAB_ISA" "$_b" && _want=btf _where="$_where ${_b##*/}"
+	done
+	_def=classic _cls=""
+	grep -q 'bpf-stats handle_kvm_exit_btf ' "$ART/snap/exitprof.err" 2>/dev/null && _def=btf
+	grep -q 'bpf-stats handle_kvm_exit ' "$ART/snap/exitprof.err" 2>/dev/null || [ $_def = btf ] || _def=none
+	grep -q 'bpf-stats handle_kvm_exit ' "$ART/mix1-classic/exitprof.err" 2>/dev/null && _cls=classic
+	if [ "$_def" = "$_want" ] && [ "$_cls" = classic ]; then
+		result tracepoints PASS "default: $_def programs (struct vcpu_$LAB_ISA in BTF:${_where:- none}); EXITPROF_TRACEPOINTS=classic: classic programs"
+	else
+		result tracepoints FAIL "default loaded ${_def} programs, want $_want (struct vcpu_$LAB_ISA in BTF:${_where:- none}); EXITPROF_TRACEPOINTS=classic loaded ${_cls:-not the classic} programs"
 	fi
 }
 
@@ -220,6 +243,12 @@ else
 		_run=$((_run + 1))
 	done
 	result_flush "${_earlier:+repeated, earlier:$_earlier}"
+	# The classic tracepoint programs, the fallback, on the same kind of guest.
+	PROF_ARGS=--bpf-stats
+	export EXITPROF_TRACEPOINTS=classic
+	guest_case mix1-classic cpuid=200,io=50,msr=20
+	unset EXITPROF_TRACEPOINTS
 	PROF_ARGS=""
+	check_tracepoints
 	[ -n "$_mode" ] && echo "$_mode" >/sys/module/kvm/parameters/exit_stats
 fi

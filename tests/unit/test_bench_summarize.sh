@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# bench/summarize on a small console log whose figures are worked out by hand below: the per-round
+# added cost against the baseline, its median and range, the per-round ratio to perf kvm stat
+# record, the 2-vCPU mean, the programs' cost per exit; and its refusals, one line each.
+# Usage: test_bench_summarize.sh BENCH/SUMMARIZE
+set -u
+exe=$1
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# 1000 CPUIDs per vCPU, times in ns. Round 1: baseline 40 us per exit (1 vCPU), (40+42)/2 = 41
+# us (2 vCPUs); exitprof 50 and 52; perf-record 80 and 81. Round 2: 44/44, 56/56, 84/85.
+cat >"$tmp/console.log" <<'LOG'
+LAB-BENCH run rep=1 config=baseline vcpus=1 n=1000 ns=40000000
+LAB-BENCH run rep=1 config=baseline vcpus=2 n=1000 ns=40000000,42000000
+LAB-BENCH run rep=1 config=exitprof vcpus=1 n=1000 ns=50000000
+LAB-BENCH run rep=1 config=exitprof vcpus=2 n=1000 ns=52000000,52000000
+LAB-BENCH seen rep=1 config=exitprof cpuid=3000 want=3000
+LAB-BENCH run rep=1 config=perf-record vcpus=1 n=1000 ns=80000000
+LAB-BENCH run rep=1 config=perf-record vcpus=2 n=1000 ns=81000000,81000000
+LAB-BENCH run rep=2 config=baseline vcpus=1 n=1000 ns=44000000
+LAB-BENCH run rep=2 config=baseline vcpus=2 n=1000 ns=44000000,44000000
+LAB-BENCH run rep=2 config=exitprof vcpus=1 n=1000 ns=56000000
+LAB-BENCH run rep=2 config=exitprof vcpus=2 n=1000 ns=56000000,56000000
+LAB-BENCH run rep=2 config=perf-record vcpus=1 n=1000 ns=84000000
+LAB-BENCH run rep=2 config=perf-record vcpus=2 n=1000 ns=85000000,85000000
+LAB-BENCH prog rep=1 config=exitprof prog=handle_kvm_exit_btf event=kvm_exit runs=3000 run_time_ns=30000000
+LAB-BENCH prog rep=1 config=exitprof prog=handle_kvm_entry_btf event=kvm_entry runs=3000 run_time_ns=9000000
+LOG
+"$exe" "$tmp/console.log" -o "$tmp/out" >"$tmp/table" 2>"$tmp/err" || fail "status $?: $(cat "$tmp/err")"
+# col CONFIG VCPUS COLUMN: a value of results.csv, by header name.
+col() { awk -F, -v c="$1" -v v="$2" -v k="$3" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+	$1 == c && $2 == v { print $h[k] }' "$tmp/out/results.csv"; }
+want() { # CONFIG VCPUS COLUMN VALUE
+	got=$(col "$1" "$2" "$3")
+	[ "$got" = "$4" ] || fail "$1 $2 vCPUs $3: got '$got', want '$4'"
+}
+# exitprof, 1 vCPU: added 50-40 = 10 us and 56-44 = 12 us: median 11 us; vs perf-record per
+# round 10/40 = 0.25 and 12/40 = 0.30: median 0.275. ns per exit median (50+56)/2 = 53 us;
+# baseline median 42 us; 11/42 = 26.190 %.
+want exitprof 1 added_ns 11000.000
+want exitprof 1 added_ns_min 10000.000
+want exitprof 1 added_ns_max 12000.000
+want exitprof 1 vs_perf_record 0.275
+want exitprof 1 ns_per_exit 53000.000
+want exitprof 1 added_pct_of_round_trip 26.190
+# 2 vCPUs: the mean of the vCPUs' loops. Baseline round 1: mean(40, 42) = 41 us, round 2: 44 us;
+# exitprof 52 and 56 us: added 11 and 12 us, median 11.5 us; perf-record 81 and 85 us: added 40
+# and 41 us, median 40.5 us.
+want exitprof 2 added_ns 11500.000
+want perf-record 2 added_ns 40500.000
+want baseline 1 added_ns ""
+grep -q 'programs per exit (kvm_exit + kvm_entry, medians): exitprof 13000 ns' "$tmp/table" ||
+	fail "programs per exit: $(grep 'programs per exit' "$tmp/table")"
+[ "$(wc -l <"$tmp/out/runs.csv")" = 19 ] || fail "runs.csv: $(wc -l <"$tmp/out/runs.csv") lines, want 1 + 18 vCPU runs"
+if command -v gnuplot >/dev/null; then
+	[ -s "$tmp/out/results.png" ] && grep -q 'exitprof' "$tmp/out/results.svg" || fail "no plot"
+fi
+
+# Refusals: one line naming cause and fix, status 1.
+refuse() { # NEEDLE ARGS...
+	local needle=$1
+	shift
+	"$exe" "$@" >/dev/null 2>"$tmp/err"
+	local rc=$?
+	[ "$rc" = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "^bench/summarize: .*$needle" "$tmp/err" ||
+		fail "$* -> $rc: $(cat "$tmp/err")"
+}
+refuse "cannot read" "$tmp/none.log" -o "$tmp/o2"
+grep -v 'config=baseline' "$tmp/console.log" >"$tmp/nobase.log"
+refuse "no baseline runs" "$tmp/nobase.log" -o "$tmp/o3"
+: >"$tmp/empty.log"
+refuse "no LAB-BENCH run lines" "$tmp/empty.log" -o "$tmp/o4"
+refuse "usage" "$tmp/console.log"
+echo "$fails failure(s)"
+[ "$fails" = 0 ]
