@@ -10,22 +10,23 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-# 1000 CPUIDs per vCPU, times in ns. Round 1: baseline 40 us per exit (1 vCPU), (40+42)/2 = 41
-# us (2 vCPUs); exitprof 50 and 52; perf-record 80 and 81. Round 2: 44/44, 56/56, 84/85.
+# 1000 CPUIDs per vCPU, times in ns; ns per exit = run / (1000 x vCPUs). Round 1: baseline 40 us
+# per exit (1 vCPU: run 40 ms), 41 us (2 vCPUs: run 82 ms); exitprof 50 and 52; perf-record 80
+# and 81. Round 2: 44/44, 56/56, 84/85. The per-vCPU loop times are not what is averaged.
 cat >"$tmp/console.log" <<'LOG'
-LAB-BENCH run rep=1 config=baseline vcpus=1 n=1000 ns=40000000
-LAB-BENCH run rep=1 config=baseline vcpus=2 n=1000 ns=40000000,42000000
-LAB-BENCH run rep=1 config=exitprof vcpus=1 n=1000 ns=50000000
-LAB-BENCH run rep=1 config=exitprof vcpus=2 n=1000 ns=52000000,52000000
+LAB-BENCH run rep=1 config=baseline vcpus=1 n=1000 ns=39000000 run=40000000
+LAB-BENCH run rep=1 config=baseline vcpus=2 n=1000 ns=40000000,80000000 run=82000000
+LAB-BENCH run rep=1 config=exitprof vcpus=1 n=1000 ns=49000000 run=50000000
+LAB-BENCH run rep=1 config=exitprof vcpus=2 n=1000 ns=52000000,52000000 run=104000000
 LAB-BENCH seen rep=1 config=exitprof cpuid=3000 want=3000
-LAB-BENCH run rep=1 config=perf-record vcpus=1 n=1000 ns=80000000
-LAB-BENCH run rep=1 config=perf-record vcpus=2 n=1000 ns=81000000,81000000
-LAB-BENCH run rep=2 config=baseline vcpus=1 n=1000 ns=44000000
-LAB-BENCH run rep=2 config=baseline vcpus=2 n=1000 ns=44000000,44000000
-LAB-BENCH run rep=2 config=exitprof vcpus=1 n=1000 ns=56000000
-LAB-BENCH run rep=2 config=exitprof vcpus=2 n=1000 ns=56000000,56000000
-LAB-BENCH run rep=2 config=perf-record vcpus=1 n=1000 ns=84000000
-LAB-BENCH run rep=2 config=perf-record vcpus=2 n=1000 ns=85000000,85000000
+LAB-BENCH run rep=1 config=perf-record vcpus=1 n=1000 ns=80000000 run=80000000
+LAB-BENCH run rep=1 config=perf-record vcpus=2 n=1000 ns=81000000,81000000 run=162000000
+LAB-BENCH run rep=2 config=baseline vcpus=1 n=1000 ns=44000000 run=44000000
+LAB-BENCH run rep=2 config=baseline vcpus=2 n=1000 ns=44000000,44000000 run=88000000
+LAB-BENCH run rep=2 config=exitprof vcpus=1 n=1000 ns=56000000 run=56000000
+LAB-BENCH run rep=2 config=exitprof vcpus=2 n=1000 ns=56000000,56000000 run=112000000
+LAB-BENCH run rep=2 config=perf-record vcpus=1 n=1000 ns=84000000 run=84000000
+LAB-BENCH run rep=2 config=perf-record vcpus=2 n=1000 ns=85000000,85000000 run=170000000
 LAB-BENCH prog rep=1 config=exitprof prog=handle_kvm_exit_btf event=kvm_exit runs=3000 run_time_ns=30000000
 LAB-BENCH prog rep=1 config=exitprof prog=handle_kvm_entry_btf event=kvm_entry runs=3000 run_time_ns=9000000
 LOG
@@ -46,9 +47,8 @@ want exitprof 1 added_ns_max 12000.000
 want exitprof 1 vs_perf_record 0.275
 want exitprof 1 ns_per_exit 53000.000
 want exitprof 1 added_pct_of_round_trip 26.190
-# 2 vCPUs: the mean of the vCPUs' loops. Baseline round 1: mean(40, 42) = 41 us, round 2: 44 us;
-# exitprof 52 and 56 us: added 11 and 12 us, median 11.5 us; perf-record 81 and 85 us: added 40
-# and 41 us, median 40.5 us.
+# 2 vCPUs: baseline 82 ms / 2000 = 41 us, round 2: 44 us; exitprof 52 and 56 us: added 11 and
+# 12 us, median 11.5 us; perf-record 81 and 85 us: added 40 and 41 us, median 40.5 us.
 want exitprof 2 added_ns 11500.000
 want perf-record 2 added_ns 40500.000
 want baseline 1 added_ns ""
