@@ -308,9 +308,13 @@ static __always_inline __u32 btf_exit_reason(struct kvm_vcpu *vcpu, __u32 isa)
 	return 0xffffffffu;
 }
 
+/* Some kernels (6.12 stable, 6.13) type every raw tracepoint pointer argument as maybe-NULL, so
+ * the verifier refuses a dereference without this test. */
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(handle_kvm_exit_btf, struct kvm_vcpu *vcpu, __u32 isa)
 {
+	if (!vcpu)
+		return 0;
 	on_exit(vcpu->vcpu_id, isa, btf_exit_reason(vcpu, isa));
 	return 0;
 }

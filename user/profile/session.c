@@ -151,8 +151,14 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 		session_close(s);
 		return -1;
 	}
-	if (btf)
-		snprintf(why, sizeof(why), "%s", err); /* the tp_btf programs failed: say why, try the classic ones */
+	if (btf) {
+		/* The BTF offered them, yet the kernel refused: the user pays the costlier classic
+		 * tracepoints, so this is said even without --verbose. */
+		snprintf(why, sizeof(why), "%s", err);
+		if (!cfg->verbose)
+			fprintf(stderr, "exitprof: note: the tp_btf programs did not load, using the classic tracepoints: %s\n",
+				why);
+	}
 	if (open_flavour(s, cfg, TP_FLAVOUR_CLASSIC, err, errlen)) {
 		session_close(s);
 		return -1;

@@ -183,7 +183,7 @@ check_tracepoints() {
 	if [ "$_def" = "$_want" ] && [ "$_cls" = classic ]; then
 		result tracepoints PASS "default: $_def programs (struct vcpu_$LAB_ISA in BTF:${_where:- none}); EXITPROF_TRACEPOINTS=classic: classic programs"
 	else
-		result tracepoints FAIL "default loaded ${_def} programs, want $_want (struct vcpu_$LAB_ISA in BTF:${_where:- none}); EXITPROF_TRACEPOINTS=classic loaded ${_cls:-not the classic} programs"
+		result tracepoints FAIL "default loaded ${_def} programs, want $_want (struct vcpu_$LAB_ISA in BTF:${_where:- none}); EXITPROF_TRACEPOINTS=classic loaded ${_cls:-not the classic} programs; $(grep -m 1 'tp_btf programs did not load' "$ART/snap/exitprof.err")"
 	fi
 }
 
