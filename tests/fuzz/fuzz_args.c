@@ -25,6 +25,7 @@ static void check_args(const struct args *a)
 	FUZZ_ASSERT(!a->timeline || a->vm_pid);
 	FUZZ_ASSERT(!a->bin_ns || a->timeline);
 	FUZZ_ASSERT(!a->metrics || a->metrics_port);
+	FUZZ_ASSERT(a->max_keys <= ARGS_MAX_KEYS_MAX);
 }
 
 /* The error line is one line, unless it quotes a word that holds a line end itself. */
