@@ -10,7 +10,9 @@
  * --leader-exit the main thread ends (pthread_exit) before any vCPU runs, as some VMMs' main
  * threads do: a successor thread waits until the leader shows 'Z' in /proc, then 0.5 s more (so a
  * profiler that polls the process sees the ended leader before the first exit), then runs the
- * vCPUs and prints the results; the process lives until its last thread ends.
+ * vCPUs and prints the results; the process lives until its last thread ends. With --loop each
+ * vCPU starts its mix again after every HLT until the process is killed: a busy guest that
+ * outlasts any window however slow the host is (nothing is printed after the VCPU lines).
  *
  * Output lines (stdout), read by lab/l1/lib/ (machine.sh, guests.sh):
  *   READY pid=P vcpus=V
@@ -82,7 +84,7 @@ struct vcpu_thread {
 };
 
 static struct microvm vm;
-static int nr_vcpus, hold;
+static int nr_vcpus, hold, loop;
 static sigset_t go;
 static struct vcpu_thread threads[MAX_VCPUS];
 
@@ -95,11 +97,12 @@ static void die(const char *what)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: mixguest [--wait] [--hold] [--leader-exit] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
+		"usage: mixguest [--wait] [--hold] [--loop] [--leader-exit] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
 		"       mixguest --isa\n"
 		"  MIX         cpuid=N,io=M,msr=K for one vCPU (up to %d vCPUs)\n"
 		"  --wait      print READY pid=P and run only after SIGUSR1\n"
 		"  --hold      after DONE, keep the VM until SIGUSR1\n"
+		"  --loop      each vCPU runs its mix again after every HLT, until killed\n"
 		"  --leader-exit  the main thread ends before the vCPUs run; a successor thread runs them\n"
 		"  --query     vCPU 0 runs CPUID for each leaf:subleaf pair (hex) after its mix\n"
 		"  --snapshot  vCPU 0 reads 0x4FFFFFFF, 0x4FFFFFFD per reason R (hex), 0x4FFFFFFF,\n"
@@ -215,6 +218,10 @@ static void *vcpu_thread(void *arg)
 	printf("VCPU %d tid=%ld\n", t->idx, (long)syscall(SYS_gettid));
 	t0 = now_ns();
 	r = microvm_run_until_not_io(&vm, t->idx, IO_PORT);
+	while (loop && r == KVM_EXIT_HLT) {
+		start_vcpu(t->idx);
+		r = microvm_run_until_not_io(&vm, t->idx, IO_PORT);
+	}
 	t->run_ns = now_ns() - t0;
 	if (r < 0)
 		snprintf(t->error, sizeof(t->error), "%s", vm.err);
@@ -399,6 +406,8 @@ int main(int argc, char **argv)
 			wait = 1;
 		else if (!strcmp(argv[i], "--hold"))
 			hold = 1;
+		else if (!strcmp(argv[i], "--loop"))
+			loop = 1;
 		else if (!strcmp(argv[i], "--leader-exit"))
 			leader_exit = 1;
 		else if (!strcmp(argv[i], "--query") && i + 1 < argc)
@@ -410,7 +419,7 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (!nmix || (query && snapshot))
+	if (!nmix || (query && snapshot) || (loop && (query || snapshot || hold)))
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
