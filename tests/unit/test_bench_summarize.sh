@@ -55,6 +55,19 @@ want baseline 1 added_ns ""
 grep -q 'programs per exit (kvm_exit + kvm_entry, medians): exitprof 13000 ns' "$tmp/table" ||
 	fail "programs per exit: $(grep 'programs per exit' "$tmp/table")"
 [ "$(wc -l <"$tmp/out/runs.csv")" = 19 ] || fail "runs.csv: $(wc -l <"$tmp/out/runs.csv") lines, want 1 + 18 vCPU runs"
+# The scale run's memory: RSS 1000 kB from 0 s, 1200 kB from 30 s (start-up), 1204 kB from 90 s
+# to the end at 150 s: 1200 kB is the sample 60 s in, 1204 kB the last, +4 kB.
+cp "$tmp/console.log" "$tmp/scale.log"
+for t in 0 30 60 90 120 150; do
+	rss=1000
+	[ $t -ge 30 ] && rss=1200
+	[ $t -ge 90 ] && rss=1204
+	echo "LAB-BENCH scale-sample t=$t.0 rss_kb=$rss cpu_ticks=$t live=2" >>"$tmp/scale.log"
+done
+"$exe" "$tmp/scale.log" -o "$tmp/scale" >"$tmp/scale.table" 2>&1 || fail "scale log refused: $(cat "$tmp/scale.table")"
+grep -q '^scale: exitprof RSS 1200 kB at 60 s, 1204 kB at the end (150 s): +4 kB$' "$tmp/scale.table" ||
+	fail "scale RSS: $(grep '^scale:' "$tmp/scale.table")"
+[ "$(wc -l <"$tmp/scale/scale.csv")" = 7 ] || fail "scale.csv: $(wc -l <"$tmp/scale/scale.csv") lines, want 1 + 6"
 if command -v gnuplot >/dev/null; then
 	[ -s "$tmp/out/results.png" ] && grep -q 'exitprof' "$tmp/out/results.svg" || fail "no plot"
 fi
