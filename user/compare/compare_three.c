@@ -76,7 +76,8 @@ int three_compute(const struct three_input *in, struct three_result *out)
 
 	memset(out, 0, sizeof(*out));
 	c.mode = CMP_MODE_GLOBAL;
-	rc = cmp_compute(&c, &out->global);
+	cmp_compute(&c, &out->global);
+	rc = out->global.count_bad ? 1 : 0;
 	/* Per-VM mode compares the leaves with the query VM's exits alone: its verdicts mean nothing
 	 * here (the leaves count every VM), its BPF brackets are the query VM's own share. */
 	c.mode = CMP_MODE_PER_VM;
@@ -158,6 +159,9 @@ void three_print(FILE *f, const struct three_input *in, const struct three_resul
 		r->agree, r->differ, exit_isa_text(in->cmp.isa));
 	if (r->third)
 		fprintf(f, "%llu exits of other VMs in the window: PATCH(VM) not told\n", (unsigned long long)r->third);
+	if (r->global.time_bad)
+		fprintf(f, "%u reasons' times differ in the leaves' table below: shown, not judged here (exitprof compare judges them)\n",
+			r->global.time_bad);
 	fprintf(f, "\nthe leaves (every VM) against BPF (every VM), per reason; OWN = the query VM's own exits:\n");
 	cmp_print(f, &in->cmp, &r->global, all);
 }

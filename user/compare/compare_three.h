@@ -63,8 +63,10 @@ struct three_result {
 	unsigned equal, agree, differ; /* three-way rows */
 };
 
-/* Computes all three comparisons. Returns 0 when the leaves agree with BPF (counts and times,
- * every reason), KVM's statistics agree with BPF, and every three-way row agrees; 1 otherwise. */
+/* Computes all three comparisons. Returns 0 when the leaves' counts agree with BPF's for every
+ * reason, KVM's statistics agree with BPF, and every three-way row agrees; 1 otherwise. The
+ * leaves' times against BPF's are computed and shown, not judged: this is a comparison of counts
+ * (plain `exitprof compare` judges the times, with its tolerance). */
 int three_compute(const struct three_input *in, struct three_result *out);
 
 /* The three-way table, then the leaves' per-reason table (all: every reason's row). */
