@@ -48,7 +48,7 @@ before=$(bpftool prog list 2>/dev/null | grep -c 'name handle_kvm_' || true)
 expect 2 "$absent" -- compare --duration 1
 expect 2 "$absent" -- --compare-cpuid --duration 1
 expect 2 "$absent" -- --compare-cpuid --late-attach
-expect 2 "$absent" -- compare --three-way --vm $$
+expect 2 "$absent (KVM without kernel-patch/): no PATCH column; BPF against KVM's statistics alone: exitprof compare --kvm-stats --vm PID" -- compare --three-way --vm $$
 runner=(env EXITPROF_TEST_LATE_ATTACH=1)
 expect 2 "$absent" -- compare
 runner=()

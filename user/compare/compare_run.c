@@ -379,6 +379,8 @@ int compare_main(int argc, char **argv)
 		run_close(&r);
 		if (param == 0)
 			return cannot("%s", "the exitprof CPUID leaves are switched off (kvm.exit_stats=0): nothing to compare; turn them on: echo 1 > " EXIT_PARAM);
+		if (a->three_way) /* two of the three counters are still there */
+			return cannot("%s", "the exitprof CPUID leaves are not implemented by this kernel (KVM without kernel-patch/): no PATCH column; BPF against KVM's statistics alone: exitprof compare --kvm-stats --vm PID");
 		return cannot("%s", "the exitprof CPUID leaves are not implemented by this kernel (KVM without kernel-patch/): nothing to compare");
 	case LEAVES_ERROR:
 		rc = cannot("the query VM failed (%s)", r.q.err);
