@@ -89,7 +89,7 @@ _exitprof()
 		-p | --vm) COMPREPLY=($(compgen -W "$(_exitprof_vm_pids)" -- "$cur")); return ;;
 		-d | --duration) return ;;
 		esac
-		opts="--duration --vm --all --verbose --kvm-stats --help --usage --version" ;;
+		opts="--duration --vm --all --verbose --kvm-stats --three-way --help --usage --version" ;;
 	*)
 		case $prev in
 		-p | --vm) COMPREPLY=($(compgen -W "$(_exitprof_vm_pids)" -- "$cur")); return ;;

@@ -31,6 +31,8 @@ for spelling in compare --compare-cpuid; do
 	rejects $spelling --interval 1
 done
 rejects compare --late-attach
+expect 2 "--three-way compares one VM: give --vm PID" -- compare --three-way
+expect 2 "--three-way already shows KVM's statistics: drop --kvm-stats" -- compare --three-way --vm 1 --kvm-stats
 
 if ! { exec 3<>/dev/kvm; } 2>/dev/null; then
 	echo "SKIP: /dev/kvm cannot be opened: the query VM needs it"
@@ -46,6 +48,7 @@ before=$(bpftool prog list 2>/dev/null | grep -c 'name handle_kvm_' || true)
 expect 2 "$absent" -- compare --duration 1
 expect 2 "$absent" -- --compare-cpuid --duration 1
 expect 2 "$absent" -- --compare-cpuid --late-attach
+expect 2 "$absent (KVM without kernel-patch/): no PATCH column; BPF against KVM's statistics alone: exitprof compare --kvm-stats --vm PID" -- compare --three-way --vm $$
 runner=(env EXITPROF_TEST_LATE_ATTACH=1)
 expect 2 "$absent" -- compare
 runner=()

@@ -279,7 +279,7 @@ const char *cmp_verdict_str(enum cmp_verdict v)
 	return "?";
 }
 
-static void fmt_bracket(char *buf, size_t len, uint64_t lo, uint64_t hi)
+void cmp_fmt_bracket(char *buf, size_t len, uint64_t lo, uint64_t hi)
 {
 	if (lo == hi)
 		snprintf(buf, len, "%llu", (unsigned long long)lo);
@@ -291,7 +291,7 @@ static void print_row(FILE *f, const char *name, const struct cmp_row *r)
 {
 	char bpf[48], bpf_us[64], patch_us[32], tdiff[16], pc[24];
 
-	fmt_bracket(bpf, sizeof(bpf), r->bpf_lo, r->bpf_hi);
+	cmp_fmt_bracket(bpf, sizeof(bpf), r->bpf_lo, r->bpf_hi);
 	if (fabs(r->bpf_ns_hi - r->bpf_ns_lo) < 500)
 		snprintf(bpf_us, sizeof(bpf_us), "%.1f", r->bpf_ns_lo / 1e3);
 	else

@@ -147,4 +147,7 @@ void cmp_print(FILE *f, const struct cmp_input *in, const struct cmp_result *r, 
 
 const char *cmp_verdict_str(enum cmp_verdict v);
 
+/* "lo" when lo == hi, else "lo..hi": a BPF bracket as the tables print it. */
+void cmp_fmt_bracket(char *buf, size_t len, uint64_t lo, uint64_t hi);
+
 #endif

@@ -12,12 +12,15 @@
 #include "clock.h"
 #include "compare_cpuid.h"
 #include "compare_stats_run.h"
+#include "compare_three.h"
 #include "cpuid_query.h"
+#include "kvm_stats.h"
 #include "number.h"
 #include "preflight.h"
 #include "reasons.h"
 #include "session.h"
 #include "signals.h"
+#include "target.h"
 #include "tsc.h"
 
 #include <errno.h>
@@ -50,6 +53,7 @@ struct run {
 	struct session s;
 	bool s_open;
 	int sfd;
+	struct kvm_stats_vm kv; /* --three-way: the VM's KVM statistics */
 };
 
 /* The one error line, and the status of "no comparison possible". */
@@ -67,12 +71,17 @@ static const char compare_doc[] =
 	"With --kvm-stats --vm PID, KVM's own per-vCPU statistics of that VM (exits, io_exits, "
 	"halt_exits, ...; read from debugfs as kvm_stat does) are compared with BPF's counts instead: no "
 	"kernel-patch/ needed; the VM must still run when the window ends.\n"
+	"With --three-way --vm PID, all three counters of that VM side by side over one window, in "
+	"KVM's buckets: the leaves' global counts less the query VM's own exits, BPF's counts, KVM's "
+	"statistics (needs kvm.exit_stats=1, and no other VM exiting in the window for the patch's "
+	"column); docs/kvm-stats.md.\n"
 	"Exit status: 0 the counts agree, 1 they differ, 2 no comparison possible (also a bad "
 	"command line).\n\n"
 	"Examples:\n"
 	"  exitprof compare --duration 5\n"
 	"  exitprof compare --vm $(pgrep -f qemu-system | head -1)\n"
-	"  exitprof compare --kvm-stats --vm $(pgrep -f qemu-system | head -1) --duration 10\n";
+	"  exitprof compare --kvm-stats --vm $(pgrep -f qemu-system | head -1) --duration 10\n"
+	"  exitprof compare --three-way --vm $(pgrep -f qemu-system | head -1) --duration 10\n";
 
 static const struct argp_option compare_options[] = {
 	{ "duration", 'd', "SECONDS", 0, "Length of the window (default 1)", 0 },
@@ -80,6 +89,7 @@ static const struct argp_option compare_options[] = {
 	{ "all", 'a', NULL, 0, "Every VM (the default: the leaves' global counts cover them all)", 0 },
 	{ "verbose", 'v', NULL, 0, "Every reason's row, and libbpf's messages", 0 },
 	{ "kvm-stats", 'k', NULL, 0, "Compare KVM's own statistics of the VM (--vm PID) with BPF instead", 0 },
+	{ "three-way", 't', NULL, 0, "The patch's counters, BPF's and KVM's statistics of the VM (--vm PID) side by side", 0 },
 	{ 0 },
 };
 
@@ -105,6 +115,9 @@ static error_t compare_parse(int key, char *arg, struct argp_state *state)
 	case 'k':
 		a->kvm_stats = true;
 		break;
+	case 't':
+		a->three_way = true;
+		break;
 	case ARGP_KEY_ARG:
 		return cli_usage_error(state, "unexpected argument '%s': options only, see exitprof compare --help", arg);
 	case ARGP_KEY_END:
@@ -112,6 +125,10 @@ static error_t compare_parse(int key, char *arg, struct argp_state *state)
 			return cli_usage_error(state, "--vm and --all both given: choose one");
 		if (a->kvm_stats && !a->vm_pid)
 			return cli_usage_error(state, "--kvm-stats compares one VM: give --vm PID");
+		if (a->three_way && !a->vm_pid)
+			return cli_usage_error(state, "--three-way compares one VM: give --vm PID");
+		if (a->three_way && a->kvm_stats)
+			return cli_usage_error(state, "--three-way already shows KVM's statistics: drop --kvm-stats");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -161,7 +178,9 @@ static unsigned isa_from_bpf(struct run *r)
 	return isa == EXIT_ISA_SVM || isa == EXIT_ISA_VMX ? isa : 0;
 }
 
-static int snap(struct run *r, unsigned isa, int vm_pid, struct cmp_snap *out)
+/* One BPF snapshot, folded for the leaves' comparison (out) and, if ks, for KVM's buckets of
+ * the VM vm_pid. */
+static int snap(struct run *r, unsigned isa, int vm_pid, struct cmp_snap *out, struct ks_snap *ks)
 {
 	struct exit_table t;
 
@@ -170,7 +189,22 @@ static int snap(struct run *r, unsigned isa, int vm_pid, struct cmp_snap *out)
 		return -1;
 	}
 	cmp_snap_from_table(out, &t, isa, (uint32_t)getpid(), (uint32_t)vm_pid);
+	if (ks)
+		ks_snap_from_table(ks, &t, (uint32_t)vm_pid, isa);
 	exit_table_free(&t);
+	return 0;
+}
+
+/* --three-way: KVM's statistics of the VM now (K1 or K2), which need the VM alive. */
+static int kvm_read(struct run *r, int vm_pid, struct kvm_stat_values *k)
+{
+	char err[512];
+
+	if (!target_alive(vm_pid))
+		return cannot("VM pid %d exited before the window closed, and KVM's statistics went with it: end the window while it runs (a shorter --duration, or Ctrl-C)",
+			      vm_pid);
+	if (kvm_stats_read(&r->kv, k, err, sizeof(err)))
+		return cannot("%s", err);
 	return 0;
 }
 
@@ -270,6 +304,20 @@ static void print_header(const struct compare_args *a, unsigned isa, int param, 
 		printf("compare-cpuid: TEST HOOK " COMPARE_LATE_ATTACH_ENV "=1: BPF attached after read 1, so the counts must differ\n");
 }
 
+static void print_three_header(int vm_pid, const struct kvm_stats_vm *kv, const char *release,
+			       const struct cmp_snap *s3)
+{
+	char comm[64];
+
+	target_comm(vm_pid, comm, sizeof(comm));
+	printf("compare-three: VM pid %d (%s), %d vCPUs; kernel %s\n", vm_pid, comm, kv->nvcpus, release);
+	printf("compare-three: PATCH = the leaves' count less the query VM's own exits; BPF = exitprof's count of the VM (BPF_LO..BPF_HI of 4 snapshots); KVM = KVM's statistics (debugfs %s)\n",
+	       kv->dir[0]);
+	if (s3->drops)
+		printf("compare-three: BPF dropped %llu exits (map full): counts cannot agree\n",
+		       (unsigned long long)s3->drops);
+}
+
 static void print_verdict(const struct cmp_result *res, int rc)
 {
 	if (rc == 0)
@@ -296,6 +344,9 @@ int compare_main(int argc, char **argv)
 	static struct leaf_report read[2];
 	static struct cmp_snap s[4];
 	static struct cmp_result res, alt;
+	static struct ks_snap ks[4];
+	static struct kvm_stat_values k[2];
+	static struct three_result three;
 	struct run r = { .sfd = -1 };
 	struct tp_avail tp = { 0 };
 	struct tsc_freq tsc;
@@ -305,6 +356,8 @@ int compare_main(int argc, char **argv)
 	bool inferred = false, ambiguous = false;
 	double t1, t2, exit_ns, entry_ns;
 	size_t cpuid_pos = 0;
+	/* --three-way: also folded for KVM's buckets, and KVM's statistics read at K1 and K2. */
+	struct ks_snap *k0 = NULL, *k1 = NULL, *k2 = NULL, *k3 = NULL;
 
 	if (compare_parse_args(argc, argv, &args, 0))
 		return CLI_USAGE;
@@ -326,6 +379,8 @@ int compare_main(int argc, char **argv)
 		run_close(&r);
 		if (param == 0)
 			return cannot("%s", "the exitprof CPUID leaves are switched off (kvm.exit_stats=0): nothing to compare; turn them on: echo 1 > " EXIT_PARAM);
+		if (a->three_way) /* two of the three counters are still there */
+			return cannot("%s", "the exitprof CPUID leaves are not implemented by this kernel (KVM without kernel-patch/): no PATCH column; BPF against KVM's statistics alone: exitprof compare --kvm-stats --vm PID");
 		return cannot("%s", "the exitprof CPUID leaves are not implemented by this kernel (KVM without kernel-patch/): nothing to compare");
 	case LEAVES_ERROR:
 		rc = cannot("the query VM failed (%s)", r.q.err);
@@ -339,6 +394,20 @@ int compare_main(int argc, char **argv)
 	if (r.sfd < 0) {
 		run_close(&r);
 		return cannot("cannot set up signal handling (%s)", strerror(errno));
+	}
+	if (a->three_way) {
+		char err[512];
+
+		if (param != 1) {
+			run_close(&r);
+			return cannot("--three-way needs the leaves' global counts, kvm.exit_stats=1 (it is %d: per-VM leaves count only the reading VM, not VM pid %d): echo 1 > " EXIT_PARAM,
+				      param, a->vm_pid);
+		}
+		if (kvm_stats_open(&r.kv, a->vm_pid, err, sizeof(err))) {
+			run_close(&r);
+			return cannot("%s", err);
+		}
+		k0 = &ks[0], k1 = &ks[1], k2 = &ks[2], k3 = &ks[3];
 	}
 	if (tsc_freq(&tsc)) {
 		run_close(&r);
@@ -363,21 +432,24 @@ int compare_main(int argc, char **argv)
 		}
 	}
 	rc = CLI_CANNOT;
-	if (r.s_open && snap(&r, isa, a->vm_pid, &s[0]))
+	if (r.s_open && snap(&r, isa, a->vm_pid, &s[0], k0))
 		goto out;
 	if ((rc = query_read(&r, isa, &read[0], &cpuid_pos)))
+		goto out;
+	if (a->three_way && (rc = kvm_read(&r, a->vm_pid, &k[0])))
 		goto out;
 	t1 = clock_now_s();
 	if (a->late_attach && !r.s_open) {
 		nanosleep(&(struct timespec){ 0, LATE_ATTACH_DELAY_MS * 1000000L }, NULL);
 		if ((rc = open_session(&r, a, &tp)))
 			goto out;
-		if (snap(&r, isa, a->vm_pid, &s[0])) {
+		if (snap(&r, isa, a->vm_pid, &s[0], k0)) {
 			rc = CLI_CANNOT;
 			goto out;
 		}
 		s[1] = s[0];
-	} else if (snap(&r, isa, a->vm_pid, &s[1])) {
+		ks[1] = ks[0];
+	} else if (snap(&r, isa, a->vm_pid, &s[1], k1)) {
 		rc = CLI_CANNOT;
 		goto out;
 	}
@@ -386,13 +458,15 @@ int compare_main(int argc, char **argv)
 		a->duration_s > 0 ? a->duration_s : DEFAULT_DURATION_S);
 	wait_window(&r, a->duration_s > 0 ? a->duration_s : DEFAULT_DURATION_S);
 	rc = CLI_CANNOT;
-	if (snap(&r, isa, a->vm_pid, &s[2]))
+	if (snap(&r, isa, a->vm_pid, &s[2], k2))
 		goto out;
 	t2 = clock_now_s();
+	if (a->three_way && (rc = kvm_read(&r, a->vm_pid, &k[1])))
+		goto out;
 	if ((rc = query_read(&r, isa, &read[1], &cpuid_pos)))
 		goto out;
 	rc = CLI_CANNOT;
-	if (snap(&r, isa, a->vm_pid, &s[3]))
+	if (snap(&r, isa, a->vm_pid, &s[3], k3))
 		goto out;
 	if (prog_cost(&r, &exit_ns, &entry_ns)) {
 		rc = cannot("%s", "no run-time statistics of the BPF programs (BPF_ENABLE_STATS): cannot bound the times");
@@ -412,6 +486,20 @@ int compare_main(int argc, char **argv)
 
 		in.cpuid_pos = cpuid_pos; /* the batch order query_read() used */
 
+		if (a->three_way) {
+			struct three_input in3 = { .cmp = in, .ks = { .isa = isa, .k = { &k[0], &k[1] },
+								     .snap = { k0, k1, k2, k3 } } };
+			char release[65];
+
+			running_kernel(&in3.ks.kernel_major, &in3.ks.kernel_minor, release, sizeof(release));
+			rc = three_compute(&in3, &three);
+			print_header(a, isa, param, mode, inferred, &tsc, t2 - t1, read[0].cpuid_calls, exit_ns,
+				     entry_ns);
+			print_three_header(a->vm_pid, &r.kv, release, &s[3]);
+			three_print(stdout, &in3, &three, a->verbose);
+			printf("compare-three: %s\n", rc == 0 ? "AGREE" : "DIFFER");
+			goto out;
+		}
 		if (mode == CMP_MODE_UNKNOWN) {
 			in.mode = CMP_MODE_GLOBAL;
 			cmp_compute(&in, &alt);

@@ -14,6 +14,7 @@ struct compare_args {
 	bool verbose;
 	bool late_attach;  /* COMPARE_LATE_ATTACH_ENV=1 (below) */
 	bool kvm_stats;	   /* --kvm-stats: KVM's own statistics instead of the patch's leaves */
+	bool three_way;	   /* --three-way: the leaves, BPF and KVM's statistics of --vm PID */
 };
 
 /* Parses compare's command line (argv[0] is "compare") into *a (late_attach is the caller's);

@@ -76,6 +76,19 @@ static const char *wait_window(struct stats_run *r, int pid, double seconds)
 	}
 }
 
+void running_kernel(int *major, int *minor, char *release, size_t len)
+{
+	struct utsname u;
+
+	*major = *minor = 0;
+	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", major, minor) == 2) {
+		snprintf(release, len, "%s", u.release);
+		return;
+	}
+	*major = *minor = 0;
+	snprintf(release, len, "unknown");
+}
+
 int compare_stats_main(int pid, double duration_s, bool verbose)
 {
 	struct stats_run r = { .sfd = -1 };
@@ -83,8 +96,7 @@ int compare_stats_main(int pid, double duration_s, bool verbose)
 	struct kvm_stat_values k[2];
 	struct ks_snap s[4];
 	struct ks_result res;
-	struct utsname u;
-	char err[512], comm[64];
+	char err[512], comm[64], release[65];
 	const char *ended;
 	unsigned isa;
 	int rc = CLI_CANNOT, major = 0, minor = 0;
@@ -139,8 +151,7 @@ int compare_stats_main(int pid, double duration_s, bool verbose)
 	r.s_open = false;
 	if (!isa)
 		isa = s[3].isa;
-	if (uname(&u) == 0)
-		sscanf(u.release, "%d.%d", &major, &minor);
+	running_kernel(&major, &minor, release, sizeof(release));
 
 	struct ks_input in = {
 		.isa = isa, .kernel_major = major, .kernel_minor = minor,
@@ -149,7 +160,7 @@ int compare_stats_main(int pid, double duration_s, bool verbose)
 	rc = ks_compute(&in, &res);
 	target_comm(pid, comm, sizeof(comm));
 	printf("compare-kvm-stats: VM pid %d (%s), %d vCPUs, window %.3f s (ended by %s); kernel %s\n", pid, comm,
-	       r.kv.nvcpus, t2 - t1, ended, major ? u.release : "unknown");
+	       r.kv.nvcpus, t2 - t1, ended, release);
 	printf("compare-kvm-stats: KVM's statistics (debugfs %s, K2-K1) against BPF's counts of the VM, bracketed by 4 BPF snapshots (BPF_LO..BPF_HI)\n",
 	       r.kv.dir[0]);
 	ks_print(stdout, &in, &res);

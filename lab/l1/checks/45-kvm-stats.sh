@@ -4,14 +4,22 @@
 #                    count of each statistic tied to an exit reason the guest controls (io and
 #                    hlt on SVM, IO_INSTRUCTION and HLT on VMX, by code) equals the guest's count: KVM,
 #                    BPF and the guest, three independent sources.
+#   kvm-stats-three  (the patched kernel) all three counters side by side, exitprof compare
+#                    --three-way, kvm.exit_stats=1: exit 0, and in each bucket tied to a reason the
+#                    guest controls, PATCH == BPF == KVM == the guest's own count, each one number.
+#                    Without the patch: SKIP, once --three-way has exited 2 naming --kvm-stats.
 # The guest holds its VM after its run (mixguest --hold): KVM's statistics go with the VM, so
 # the window must end while it exists. It is quiet at both reads, so the comparison is exact.
+KS_PARAM=/sys/module/kvm/parameters/exit_stats
 
-# kvm_stats_run NAME MIX...: one guest under compare --kvm-stats; leaves $ART/kvm-stats-NAME/.
-kvm_stats_run() {
-	_name=$1
-	shift
+# ks_window NAME OPTION MIX...: one guest's whole run inside the window of exitprof compare
+# OPTION --vm GUEST; leaves $ART/kvm-stats-NAME/ (compare.out, guest.out, expect.counts) and sets
+# KS_DIR and KS_RC (the comparison's status), or reports a FAIL itself and returns 1.
+ks_window() {
+	_name=$1 _opt=$2
+	shift 2
 	_d=$ART/kvm-stats-$_name
+	KS_DIR=$_d
 	rm -rf "$_d"
 	mkdir -p "$_d"
 	mixguest --wait --hold "$@" >"$_d/guest.out" 2>"$_d/guest.err" &
@@ -20,28 +28,36 @@ kvm_stats_run() {
 		result "kvm-stats-$_name" FAIL "micro-guest not ready: $(head -c 200 "$_d/guest.err")"
 		kill -9 $_g 2>/dev/null
 		wait $_g 2>/dev/null
-		return
+		return 1
 	fi
-	exitprof compare --kvm-stats --vm $_g --duration 600 >"$_d/compare.out" 2>"$_d/compare.err" &
+	exitprof compare "$_opt" --vm $_g --duration 600 >"$_d/compare.out" 2>"$_d/compare.err" &
 	_c=$!
 	if ! wait_for_line "$_d/compare.err" 'window open' 60 $_c; then
 		wait $_c
 		result "kvm-stats-$_name" FAIL "exit $? before the window opened: $(tr '\n' ' ' <"$_d/compare.err" | head -c 300)"
 		kill -9 $_g 2>/dev/null
 		wait $_g 2>/dev/null
-		return
+		return 1
 	fi
 	kill -USR1 $_g
 	wait_for_line "$_d/guest.out" '^HOLDING' 120 $_g || echo "lab: the guest did not reach HOLDING" >>"$_d/compare.err"
 	kill -INT $_c
 	wait_pid $_c 60
-	_rc=$?
+	KS_RC=$?
 	kill -USR1 $_g 2>/dev/null
 	wait_pid $_g 30
 	sed "s/^/LAB-LOG kvm-stats-$_name: /" "$_d/compare.out"
+	expect_counts_of "$_d/guest.out" >"$_d/expect.counts"
+}
+
+# kvm_stats_run NAME MIX...: one guest under compare --kvm-stats.
+kvm_stats_run() {
+	_name=$1
+	shift
+	ks_window "$_name" --kvm-stats "$@" || return
+	_d=$KS_DIR _rc=$KS_RC
 	# KVM's column for every row whose exit reason the guest counted itself (matched by code: the
 	# rows name reasons as this ISA's table does, the EXPECT lines by the guest's own labels).
-	expect_counts_of "$_d/guest.out" >"$_d/expect.counts"
 	_bad=""
 	_n=0
 	while read -r _stat _reason _kvm _lo _hi _verdict _rest; do
@@ -62,9 +78,64 @@ kvm_stats_run() {
 	fi
 }
 
+# kvm_stats_three MIX...: one guest under compare --three-way (the caller set global mode).
+kvm_stats_three() {
+	ks_window three --three-way "$@" || return
+	_d=$KS_DIR
+	# Rows "STAT REASON PATCH BPF KVM VERDICT ...": each row whose reason the guest counted
+	# itself (by code, as above) must read the guest's count in all three columns.
+	_bad=""
+	_n=0
+	_cmp=""
+	while read -r _stat _reason _patch _bpf _kvm _verdict _rest; do
+		_code=$(reason_code "$_reason")
+		[ -n "$_code" ] || continue
+		_want=$(awk -v c="$_code" '$1 == c { print $2 }' "$_d/expect.counts")
+		[ -n "$_want" ] || continue
+		_n=$((_n + 1))
+		_cmp="$_cmp $_stat=$_patch/$_bpf/$_kvm"
+		[ "$_patch" = "$_want" ] && [ "$_bpf" = "$_want" ] && [ "$_kvm" = "$_want" ] ||
+			_bad="$_bad $_stat($_reason):patch=$_patch,bpf=$_bpf,kvm=$_kvm,guest=$_want"
+	done <"$_d/compare.out"
+	_exits=$(awk '$1 == "exits" && $2 == "all" { print "exits " $3 "/" $4 "/" $5 " " $6 }' "$_d/compare.out")
+	_sum=$(grep 'rows equal in all three' "$_d/compare.out")
+	if [ "$KS_RC" != 0 ]; then
+		result kvm-stats-three FAIL "exit $KS_RC (want 0): $(grep -E 'DIFFERS|^exitprof|^compare-three: (AGREE|DIFFER)$' "$_d/compare.out" "$_d/compare.err" | tr '\n' ' ' | head -c 300)"
+	elif [ -n "$_bad" ] || [ "$_n" -lt 2 ]; then
+		result kvm-stats-three FAIL "patch/BPF/KVM vs the guest's counts ($_n rows tied to the guest's reasons):$_bad"
+	else
+		result kvm-stats-three PASS "exit 0; patch/BPF/KVM:$_cmp (= the guest's own), $_exits; $_sum"
+	fi
+}
+
+# kvm_stats_three_absent: a kernel without the patch has no third column. --three-way must say so
+# and name --kvm-stats, which compares the two counters that remain (kvm-stats-NAME above): SKIP
+# with its line; any other outcome is a FAIL.
+kvm_stats_three_absent() {
+	_d=$ART/kvm-stats-three
+	rm -rf "$_d"
+	mkdir -p "$_d"
+	exitprof compare --three-way --vm $$ --duration 1 >"$_d/compare.out" 2>"$_d/compare.err"
+	_rc=$?
+	_line=$(head -c 300 "$_d/compare.err")
+	if [ $_rc = 2 ] && [ ! -s "$_d/compare.out" ] && grep -q 'no PATCH column.*--kvm-stats' "$_d/compare.err"; then
+		result kvm-stats-three SKIP "kernel without the patch (no $KS_PARAM): compare --three-way exit 2: $_line"
+	else
+		result kvm-stats-three FAIL "kernel without the patch: compare --three-way exit $_rc (want 2 naming --kvm-stats): $_line"
+	fi
+}
+
 if ! have mixguest || ! have exitprof; then
 	result kvm-stats SKIP "mixguest or exitprof not in the initramfs"
 else
 	kvm_stats_run mix1 cpuid=200,io=50,msr=20
 	kvm_stats_run smp2 cpuid=200,io=25,msr=20 cpuid=200,io=25,msr=20
+	if [ -f $KS_PARAM ]; then
+		_ks_old=$(cat $KS_PARAM)
+		echo 1 >$KS_PARAM
+		kvm_stats_three cpuid=200,io=50,msr=20
+		echo "$_ks_old" >$KS_PARAM
+	else
+		kvm_stats_three_absent
+	fi
 fi
