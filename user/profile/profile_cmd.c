@@ -198,8 +198,8 @@ static int publish_metrics(const struct args *a, struct metrics_http *h, bool to
 /* --bpf-stats: what each program cost, per run, as the kernel measured it (bench/README.md). */
 static void print_prog_costs(const struct session *s)
 {
-	struct prog_cost c[8];
-	int n = session_prog_costs(s, c, 8);
+	struct prog_cost c[16]; /* every program of the object, loaded or not */
+	int n = session_prog_costs(s, c, 16);
 
 	for (int i = 0; i < n; i++)
 		fprintf(stderr, "exitprof: bpf-stats %-26s runs %llu  run_time_ns %llu  avg_ns %.1f  recursion_misses %llu\n",
