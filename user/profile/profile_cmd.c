@@ -239,6 +239,10 @@ int profile_main(int argc, char **argv)
 		cli_error("exitprof", "--time-split splits the time after kvm:kvm_userspace_exit, which this kernel lacks: run without --time-split");
 		return CLI_FAILED;
 	}
+	if (a.time_split && !tp.split_events) {
+		cli_error("exitprof", "--time-split needs the tracepoints raw_syscalls:sys_enter/sys_exit and sched:sched_switch/sched_wakeup, which tracefs lacks (CONFIG_FTRACE_SYSCALLS): run without --time-split");
+		return CLI_FAILED;
+	}
 	if (!tp.userspace_exit || !tp.vcpu_wakeup)
 		fprintf(stderr, "exitprof: note: kvm:%s missing: the VMM/HALTED split is not measured\n",
 			!tp.userspace_exit ? "kvm_userspace_exit" : "kvm_vcpu_wakeup");
