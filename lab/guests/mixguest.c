@@ -94,6 +94,7 @@ struct vcpu_thread {
 	int idx;
 	pthread_t thread;
 	uint64_t run_ns; /* wall time of its KVM_RUN loop, first entry to the final HLT */
+	uint64_t spin_ns;	  /* MIX spin=N: the VMM's busy time per port-0x80 exit */
 	uint64_t user_ns, rounds; /* KVM_RUN return -> next call, summed; how many */
 	int64_t run_delay_ns;	  /* schedstat run_delay over the loop, -1 = unreadable */
 	char error[300];
@@ -115,7 +116,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: mixguest [--wait] [--hold] [--loop] [--leader-exit] [--pin CPU] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
 		"       mixguest --isa\n"
-		"  MIX         cpuid=N,io=M,msr=K for one vCPU (up to %d vCPUs)\n"
+		"  MIX         cpuid=N,io=M,msr=K[,spin=NS] for one vCPU (up to %d vCPUs); spin: the VMM\n"
+		"              busy-waits NS ns (CLOCK_MONOTONIC) on each of its I/O exits\n"
 		"  --wait      print READY pid=P and run only after SIGUSR1\n"
 		"  --hold      after DONE, keep the VM until SIGUSR1\n"
 		"  --loop      each vCPU runs its mix again after every HLT, until killed\n"
@@ -144,7 +146,7 @@ static uint32_t parse_u32(const char *s)
 	return (uint32_t)v;
 }
 
-static void parse_mix(char *arg, struct mix_block *b)
+static void parse_mix(char *arg, struct mix_block *b, uint64_t *spin_ns)
 {
 	for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
 		char *eq = strchr(tok, '=');
@@ -158,6 +160,8 @@ static void parse_mix(char *arg, struct mix_block *b)
 			b->n_io = parse_u32(eq + 1);
 		else if (!strcmp(tok, "msr"))
 			b->n_msr = parse_u32(eq + 1);
+		else if (!strcmp(tok, "spin"))
+			*spin_ns = parse_u32(eq + 1);
 		else
 			usage();
 	}
@@ -264,6 +268,8 @@ static int run_timed(struct vcpu_thread *t)
 		}
 		if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != IO_PORT)
 			return (int)v->run->exit_reason;
+		while (t->spin_ns && now_ns() - ret < t->spin_ns)
+			; /* the VMM's "handling" of the I/O */
 	}
 }
 
@@ -534,7 +540,7 @@ int main(int argc, char **argv)
 		die(vm.err);
 	nr_vcpus = nmix;
 	for (int i = 0; i < nr_vcpus; i++) {
-		parse_mix(mixes[i], block(i));
+		parse_mix(mixes[i], block(i), &threads[i].spin_ns);
 		start_vcpu(i);
 	}
 	b0 = block(0);
