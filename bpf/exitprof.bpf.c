@@ -4,8 +4,10 @@
  * kvm:kvm_exit counts the exit and opens it in the vCPU thread's task storage; kvm:kvm_entry
  * closes it and adds its exit -> entry time (split into kernel / user space / halted, see
  * exitprof_agg.h) to the same key. No per-event ring buffer: user space reads the maps.
- * All four tracepoints fire on the vCPU thread itself, so the thread's task storage is touched by
- * one thread only and needs no lock.
+ * The kvm and raw_syscalls tracepoints fire on the vCPU thread itself, so the thread's task
+ * storage is touched by that thread only and needs no lock. The sched ones (time_split) also
+ * touch a thread that is not running: the one switched in, or woken, both under its run queue's
+ * lock, which the thread itself must take before it runs again.
  *
  * Two sets of programs, one loaded (user space picks, session.c):
  * - tp_btf/ (BTF-typed raw tracepoints): the kernel calls the program with the tracepoint's own
@@ -15,6 +17,14 @@
  * - tp/ (classic tracepoints): the kernel first builds the event's record and the program reads
  *   it. Works wherever the tracepoints have BTF-described records: the fallback.
  * Both call the same on_exit()/on_entry() below.
+ *
+ * With time_split (off by default; its programs are loaded only then) the user-space round trip
+ * is split at the vCPU thread's raw_syscalls:sys_exit/sys_enter of the KVM_RUN ioctl (both
+ * flavours), and the scheduler's sched_switch/sched_wakeup time the run-queue waits (tp_btf in
+ * both flavours: the classic records name tasks by pid, and task storage needs the task). The
+ * syscall programs run for every system call on the host and the sched programs for every
+ * switch and wakeup: they test the syscall number, or look the task's storage up, and stop
+ * there for anything but a vCPU thread with an exit in flight.
  */
 #include <linux/types.h>
 #include <stdbool.h>
@@ -37,6 +47,11 @@ const volatile __u32 targ_vcpu = EXITPROF_VCPU_ANY;
 const volatile bool timeline = false;
 const volatile __u64 bin_ns = EXITPROF_DEFAULT_BIN_NS;
 const volatile __u32 nr_slots = EXITPROF_MAX_KEYS;
+const volatile bool time_split = false;
+
+/* x86_64's ioctl(2) and KVM_RUN (_IO(KVMIO, 0x80)); a 32-bit VMM's compat ioctl is not seen. */
+#define EP_NR_IOCTL 16
+#define EP_KVM_RUN 0xAE80u
 
 /* Slots handed out so far (slot = index + 1). */
 __u32 slots_used = 0;
@@ -198,6 +213,12 @@ static __always_inline struct vcpu_state *thread_state(__u64 flags)
 	return s;
 }
 
+/* The current thread's state if it has one (no creation). */
+static __always_inline struct vcpu_state *current_state(void)
+{
+	return bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
+}
+
 static __always_inline void on_exit(__u32 vcpu_id, __u32 isa, __u32 reason)
 {
 	struct exit_key key = { .vcpu_id = vcpu_id, .isa = isa, .reason = reason };
@@ -232,6 +253,8 @@ static __always_inline void on_exit(__u32 vcpu_id, __u32 isa, __u32 reason)
 		return;
 	}
 	ep_on_exit(s, now, &key, slot, bin, binned);
+	if (time_split)
+		ep_split_on_exit(s);
 }
 
 /* No filter here or on the two events below: only on_exit opens an exit, and only for a thread
@@ -243,7 +266,7 @@ static __always_inline void on_entry(void)
 	struct exit_val *v;
 	__u64 now = bpf_ktime_get_ns();
 
-	s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
+	s = current_state();
 	if (!s) {
 		/* The thread's first entry: it starts the VM's timeline if nothing did yet. */
 		if (timeline) {
@@ -256,9 +279,14 @@ static __always_inline void on_entry(void)
 	}
 	if (!ep_on_entry(s, now, &sample))
 		return;
+	if (time_split)
+		ep_split_on_entry(s, now, &sample);
 	v = slot_val(s->slot);
-	if (v)
+	if (v) {
 		ep_val_add_sample(v, &sample);
+		if (time_split)
+			ep_val_add_split(v, &sample);
+	}
 	if (timeline && s->binned) {
 		struct tl_key tk = {
 			.tgid = s->key.tgid, .bin = s->bin, .vcpu_id = s->key.vcpu_id,
@@ -273,18 +301,51 @@ static __always_inline void on_entry(void)
 
 static __always_inline void on_userspace_exit(void)
 {
-	struct vcpu_state *s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
+	struct vcpu_state *s = current_state();
+	__u64 now;
 
-	if (s)
-		ep_on_userspace_exit(s, bpf_ktime_get_ns());
+	if (!s)
+		return;
+	now = bpf_ktime_get_ns();
+	ep_on_userspace_exit(s, now);
+	if (time_split)
+		ep_split_on_userspace_exit(s, now);
 }
 
 static __always_inline void on_wakeup(__u64 halt_ns)
 {
-	struct vcpu_state *s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
+	struct vcpu_state *s = current_state();
+	__u64 now;
 
-	if (s)
-		ep_on_wakeup(s, bpf_ktime_get_ns(), halt_ns);
+	if (!s)
+		return;
+	now = bpf_ktime_get_ns();
+	if (time_split)
+		ep_split_on_wakeup(s, now, halt_ns);
+	ep_on_wakeup(s, now, halt_ns);
+}
+
+/* time_split: a system call returns (id) or is made (id, its second argument: ioctl's request). */
+static __always_inline void on_sys_exit(long id)
+{
+	struct vcpu_state *s;
+
+	if (id != EP_NR_IOCTL)
+		return;
+	s = current_state();
+	if (s && s->exit_ts)
+		ep_split_on_sys_exit(s, bpf_ktime_get_ns());
+}
+
+static __always_inline void on_sys_enter(long id, unsigned long arg1)
+{
+	struct vcpu_state *s;
+
+	if (id != EP_NR_IOCTL || (__u32)arg1 != EP_KVM_RUN)
+		return;
+	s = current_state();
+	if (s && s->exit_ts)
+		ep_split_on_sys_enter_run(s, bpf_ktime_get_ns());
 }
 
 /* --- tp_btf/: the tracepoints' own arguments --- */
@@ -343,6 +404,63 @@ int BPF_PROG(handle_kvm_vcpu_wakeup_btf, __u64 ns)
 	return 0;
 }
 
+/* time_split: the KVM_RUN ioctl's return and call. The registers may be NULL to the verifier
+ * (as kvm_exit's vCPU). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(handle_sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	if (regs)
+		on_sys_exit(regs->orig_ax);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(handle_sys_enter_btf, struct pt_regs *regs, long id)
+{
+	if (regs)
+		on_sys_enter(id, regs->si);
+	return 0;
+}
+
+/* time_split, in both flavours: the run-queue waits of vCPU threads with an exit in flight.
+ * sched_switch(preempt, prev, next, prev_state): prev leaves the CPU still runnable when it was
+ * preempted or its state is TASK_RUNNING (0); next starts running. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(handle_sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	struct vcpu_state *out = NULL, *in = NULL;
+	__u64 now;
+
+	if (prev && (preempt || prev_state == 0))
+		out = bpf_task_storage_get(&vcpu_states, prev, 0, 0);
+	if (next)
+		in = bpf_task_storage_get(&vcpu_states, next, 0, 0);
+	if ((!out || !out->exit_ts) && (!in || !in->runq_ts))
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (out)
+		ep_runq_wait(out, now);
+	if (in)
+		ep_runq_run(in, now);
+	return 0;
+}
+
+/* sched_wakeup(p): p is runnable; it waits unless it still runs (woken before it slept). A new
+ * thread (sched_wakeup_new) has no exit in flight, so that event is not watched. */
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(handle_sched_wakeup_btf, struct task_struct *p)
+{
+	struct vcpu_state *s;
+
+	if (!p)
+		return 0;
+	s = bpf_task_storage_get(&vcpu_states, p, 0, 0);
+	if (s && s->exit_ts && !p->on_cpu)
+		ep_runq_wait(s, bpf_ktime_get_ns());
+	return 0;
+}
+
 /* --- tp/: the classic tracepoints' records --- */
 
 SEC("tp/kvm/kvm_exit")
@@ -373,5 +491,19 @@ SEC("tp/kvm/kvm_vcpu_wakeup")
 int handle_kvm_vcpu_wakeup(struct trace_event_raw_kvm_vcpu_wakeup *ctx)
 {
 	on_wakeup(ctx->ns);
+	return 0;
+}
+
+SEC("tp/raw_syscalls/sys_exit")
+int handle_sys_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	on_sys_exit(ctx->id);
+	return 0;
+}
+
+SEC("tp/raw_syscalls/sys_enter")
+int handle_sys_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	on_sys_enter(ctx->id, ctx->args[1]);
 	return 0;
 }

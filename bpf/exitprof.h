@@ -21,6 +21,8 @@
  *   timeline   true = fill the timeline map
  *   bin_ns     timeline bin width in ns (default EXITPROF_DEFAULT_BIN_NS)
  *   nr_slots   the size of the exits array (and of exit_slots)
+ *   time_split true = split user_ns further and measure run-queue waits (the optional
+ *              raw_syscalls and sched programs are loaded only then)
  */
 #ifndef EXITPROF_H
 #define EXITPROF_H
@@ -73,6 +75,12 @@ struct exit_val {
 	__u64 min_ns;
 	__u64 max_ns;
 	__u64 hist[EXITPROF_HIST_SLOTS]; /* of exit -> next entry, ns */
+	/* Only with time_split (else 0): user_ns split where the vCPU thread's KVM_RUN ioctl
+	 * returns and is called again (exitprof_agg.h), and the run-queue wait of the exit. */
+	__u64 exit_path_ns;  /* kvm_userspace_exit -> sys_exit of KVM_RUN */
+	__u64 vmm_ns;	     /* sys_exit of KVM_RUN -> sys_enter of the next KVM_RUN */
+	__u64 entry_path_ns; /* sys_enter of KVM_RUN -> kvm_entry (or the start of a halt) */
+	__u64 runq_ns;	     /* of total_ns, runnable but not running (overlaps the parts above) */
 };
 
 /* Timeline: per VM, bin = (exit time - the VM's t0) / bin_ns, where t0 = the first
@@ -128,6 +136,13 @@ struct vcpu_state {
 	__u32 tgid;	/* the thread's process (the VM), 0 = not looked up yet */
 	__u64 t0;	/* the VM's timeline t0 (vm_start), 0 = not looked up yet */
 	struct slot_cache_ent cache[EXITPROF_SLOT_CACHE];
+	/* time_split only: the user-space round trip in phases (enum ep_phase, exitprof_agg.h) */
+	__u64 phase_ts;		 /* start of the open phase */
+	__u64 phase_ns[3];	 /* closed time of each phase: exit path, VMM, entry path */
+	__u32 phase;		 /* the open phase, EP_PHASE_NONE = none */
+	__u32 pad;
+	__u64 runq_ts;		 /* runnable but not running since then, 0 = not waiting */
+	__u64 runq_ns;		 /* closed run-queue wait of this exit */
 };
 
 #endif /* EXITPROF_H */

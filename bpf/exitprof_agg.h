@@ -13,6 +13,19 @@
  *           KVM_RUN re-entry path is counted as user time: no tracepoint marks it);
  *   halt  = the ns that kvm:kvm_vcpu_wakeup reports (halt-polling + blocked), clamped to the exit;
  *   kernel = total - user - halt.
+ *
+ * With time_split, two more kinds of event of the same thread come in, and two of the scheduler:
+ * sys_exit of the KVM_RUN ioctl (raw_syscalls:sys_exit, syscall ioctl), sys_enter of the next
+ * KVM_RUN call (raw_syscalls:sys_enter, ioctl with request KVM_RUN), and the thread becoming
+ * runnable without running (sched_wakeup; sched_switch away from it while it is still runnable)
+ * and running again (sched_switch to it). user is then split into three phases that partition it:
+ *   exit path  = kvm_userspace_exit -> sys_exit of KVM_RUN (the kernel's way out of the ioctl);
+ *   VMM        = sys_exit of KVM_RUN -> sys_enter of the next KVM_RUN (the VMM's own time, with
+ *                whatever other system calls it makes);
+ *   entry path = sys_enter of KVM_RUN -> kvm_entry, or the start of a halt (the kernel's way back
+ *                in). A KVM_RUN that returns again without entering the guest (a signal) goes
+ *                back to the exit path; its time in the kernel stays in the entry path.
+ * and runq = the exit's time runnable but not running, wherever it fell (it overlaps the others).
  */
 #ifndef EXITPROF_AGG_H
 #define EXITPROF_AGG_H
@@ -43,6 +56,11 @@ struct ep_sample {
 	__u64 total_ns;
 	__u64 user_ns;
 	__u64 halt_ns;
+	/* time_split only (ep_split_on_entry): user_ns in its three phases, and the run-queue wait */
+	__u64 exit_path_ns;
+	__u64 vmm_ns;
+	__u64 entry_path_ns;
+	__u64 runq_ns;
 };
 
 /* An index i < n, bounded so that every verifier tracks it. The compiler knows a __u32 fits in
@@ -187,6 +205,132 @@ static __always_inline int ep_on_entry(struct vcpu_state *s, __u64 now, struct e
 	s->exit_ts = 0;
 	s->user_ts = 0;
 	return 1;
+}
+
+/* --- time_split: the phases of the user-space round trip, and the run-queue wait --- */
+
+enum ep_phase {
+	EP_PHASE_NONE = 0,   /* no round trip open: kernel handling, or halted */
+	EP_PHASE_EXIT_PATH,  /* kvm_userspace_exit seen, the KVM_RUN ioctl has not returned yet */
+	EP_PHASE_VMM,	     /* KVM_RUN returned to the VMM */
+	EP_PHASE_ENTRY_PATH, /* the VMM called KVM_RUN again, the guest not entered yet */
+};
+#define EP_PHASES 3 /* phase_ns[phase - 1] */
+
+/* kvm_exit: a fresh split for the new exit (whatever the abandoned one left). */
+static __always_inline void ep_split_on_exit(struct vcpu_state *s)
+{
+	s->phase = EP_PHASE_NONE;
+	s->phase_ts = 0;
+	s->phase_ns[0] = 0;
+	s->phase_ns[1] = 0;
+	s->phase_ns[2] = 0;
+	s->runq_ts = 0;
+	s->runq_ns = 0;
+}
+
+/* Closes the open phase at `now` (nothing for a clock that went backwards) and opens `next`. */
+static __always_inline void ep_phase_to(struct vcpu_state *s, __u64 now, __u32 next)
+{
+	if (s->phase != EP_PHASE_NONE && now > s->phase_ts)
+		s->phase_ns[ep_bounded(s->phase - 1, EP_PHASES)] += now - s->phase_ts;
+	s->phase = next;
+	s->phase_ts = now;
+}
+
+/* kvm_userspace_exit: the way out starts (again, if KVM_RUN was re-entered without an entry). */
+static __always_inline void ep_split_on_userspace_exit(struct vcpu_state *s, __u64 now)
+{
+	if (s->exit_ts && (s->phase == EP_PHASE_NONE || s->phase == EP_PHASE_ENTRY_PATH))
+		ep_phase_to(s, now, EP_PHASE_EXIT_PATH);
+}
+
+/* sys_exit of an ioctl: on the way out, it is KVM_RUN's (nothing else runs on the thread in
+ * between); in the VMM's time it is one of the VMM's own calls, which stay VMM time. */
+static __always_inline void ep_split_on_sys_exit(struct vcpu_state *s, __u64 now)
+{
+	if (s->exit_ts && s->phase == EP_PHASE_EXIT_PATH)
+		ep_phase_to(s, now, EP_PHASE_VMM);
+}
+
+/* sys_enter of ioctl(KVM_RUN): the way back in starts. */
+static __always_inline void ep_split_on_sys_enter_run(struct vcpu_state *s, __u64 now)
+{
+	if (s->exit_ts && (s->phase == EP_PHASE_VMM || s->phase == EP_PHASE_EXIT_PATH))
+		ep_phase_to(s, now, EP_PHASE_ENTRY_PATH);
+}
+
+/* kvm_vcpu_wakeup: as ep_on_wakeup, the open round trip ended where the halt began. */
+static __always_inline void ep_split_on_wakeup(struct vcpu_state *s, __u64 now, __u64 halt_ns)
+{
+	if (!s->exit_ts || now < s->exit_ts || s->phase == EP_PHASE_NONE)
+		return;
+	if (halt_ns > now - s->exit_ts)
+		halt_ns = now - s->exit_ts;
+	ep_phase_to(s, now - halt_ns, EP_PHASE_NONE);
+}
+
+/* The thread became runnable but does not run (woken; or switched away while runnable). The
+ * earliest such moment counts: a second one before it runs changes nothing. */
+static __always_inline void ep_runq_wait(struct vcpu_state *s, __u64 now)
+{
+	if (s->exit_ts && !s->runq_ts)
+		s->runq_ts = now;
+}
+
+/* The thread was switched in: its wait, if any, ends. */
+static __always_inline void ep_runq_run(struct vcpu_state *s, __u64 now)
+{
+	if (s->runq_ts && s->exit_ts && now > s->runq_ts)
+		s->runq_ns += now - s->runq_ts;
+	s->runq_ts = 0;
+}
+
+/* Takes up to `over` off *part; returns what is still to be taken. */
+static __always_inline __u64 ep_take(__u64 *part, __u64 over)
+{
+	__u64 t = *part < over ? *part : over;
+
+	*part -= t;
+	return over - t;
+}
+
+/* kvm_entry, after ep_on_entry() filled *out: the split of out->user_ns and the run-queue wait.
+ * The phases add up to user_ns exactly: they partition the same window, and where an odd event
+ * order (clocks of two CPUs) made them longer, the excess is taken off the entry path first,
+ * then the VMM, then the exit path. */
+static __always_inline void ep_split_on_entry(struct vcpu_state *s, __u64 now, struct ep_sample *out)
+{
+	__u64 exit_path, vmm, entry_path, over, sum;
+
+	ep_phase_to(s, now, EP_PHASE_NONE);
+	exit_path = s->phase_ns[0];
+	vmm = s->phase_ns[1];
+	entry_path = s->phase_ns[2];
+	sum = exit_path + vmm + entry_path;
+	if (sum > out->user_ns) {
+		over = sum - out->user_ns;
+		over = ep_take(&entry_path, over);
+		over = ep_take(&vmm, over);
+		ep_take(&exit_path, over);
+	} else if (sum < out->user_ns) {
+		/* Time the phases missed (a clock read out of order): the entry path's. */
+		entry_path += out->user_ns - sum;
+	}
+	out->exit_path_ns = exit_path;
+	out->vmm_ns = vmm;
+	out->entry_path_ns = entry_path;
+	out->runq_ns = s->runq_ns < out->total_ns ? s->runq_ns : out->total_ns;
+	s->runq_ts = 0;
+}
+
+/* The split of one finished exit, added to a per-CPU value (time_split only). */
+static __always_inline void ep_val_add_split(struct exit_val *v, const struct ep_sample *s)
+{
+	v->exit_path_ns += s->exit_path_ns;
+	v->vmm_ns += s->vmm_ns;
+	v->entry_path_ns += s->entry_path_ns;
+	v->runq_ns += s->runq_ns;
 }
 
 #endif /* EXITPROF_AGG_H */

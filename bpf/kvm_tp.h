@@ -66,6 +66,31 @@ struct trace_event_raw_kvm_vcpu_wakeup {
 	_Bool valid;
 };
 
+/* raw_syscalls:sys_enter and sys_exit (include/trace/events/syscalls.h), time_split only */
+struct trace_event_raw_sys_enter {
+	struct trace_entry ent;
+	long id;
+	unsigned long args[6];
+};
+
+struct trace_event_raw_sys_exit {
+	struct trace_entry ent;
+	long id;
+	long ret;
+};
+
+/* arch/x86/include/asm/ptrace.h: the tp_btf flavour of sys_enter/sys_exit gets the registers;
+ * the syscall number is orig_ax, the second argument si. */
+struct pt_regs {
+	unsigned long si;
+	unsigned long orig_ax;
+};
+
+/* include/linux/sched.h: on_cpu = the task runs on a CPU now (or is being switched out). */
+struct task_struct {
+	int on_cpu;
+};
+
 /* include/linux/kvm_host.h */
 struct kvm_vcpu {
 	int vcpu_id;

@@ -99,7 +99,7 @@ _exitprof()
 		-c | --vcpu | -i | --interval | -d | --duration | --bin | --max-keys) return ;;
 		esac
 		opts="--vm --all --vcpu --per-vcpu --interval --duration --sort --csv --json --timeline --metrics --metrics-file
-			--bin --max-keys --verbose --bpf-stats --help --usage --version"
+			--bin --max-keys --time-split --verbose --bpf-stats --help --usage --version"
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -W "record plot compare" -- "$cur"))
 			return

@@ -13,6 +13,13 @@
  * vCPUs and prints the results; the process lives until its last thread ends. With --loop each
  * vCPU starts its mix again after every HLT until the process is killed: a busy guest that
  * outlasts any window however slow the host is (nothing is printed after the VCPU lines).
+ * With --pin CPU every vCPU thread runs on that CPU only, so that they wait for it in turn.
+ *
+ * The VMM times its own part of each round trip through user space: CLOCK_MONOTONIC from the
+ * moment KVM_RUN returned to the moment it calls KVM_RUN again (taken right around the ioctl,
+ * so the interval lies inside the one between the ioctl's sys_exit and the next sys_enter).
+ * It also reads its vCPU thread's run_delay (/proc/thread-self/schedstat: the scheduler's
+ * runnable-but-not-running time) before the first KVM_RUN and after the last.
  *
  * Output lines (stdout), read by lab/l1/lib/ (machine.sh, guests.sh):
  *   READY pid=P vcpus=V
@@ -23,6 +30,11 @@
  *   ISA svm|vmx                               (the vendor module that runs the host's KVM)
  *   EXPECT reason=0xRR name=NAME count=C      (exit reasons the guest controls, all vCPUs)
  *   TIME vcpu=i ns=N                          (the vCPU's KVM_RUN loop, CLOCK_MONOTONIC)
+ *   USER vcpu=i ns=N rounds=R                 (the VMM's own time: the sum over the R returns of
+ *                                              KVM_RUN followed by another call, return -> call)
+ *   RUNDELAY vcpu=i ns=N                      (the thread's schedstat run_delay over the loop)
+ *   CALIBRATE syscall_ns=S clock_ns=C         (average getppid(2) round trip and clock read,
+ *                                              measured before the vCPUs run)
  *   TIME run ns=N                             (from starting the first vCPU thread to the last
  *                                              one's end: the benchmark's measure, lab/l1/bench)
  *   DONE
@@ -36,6 +48,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,11 +94,14 @@ struct vcpu_thread {
 	int idx;
 	pthread_t thread;
 	uint64_t run_ns; /* wall time of its KVM_RUN loop, first entry to the final HLT */
+	uint64_t spin_ns;	  /* MIX spin=N: the VMM's busy time per port-0x80 exit */
+	uint64_t user_ns, rounds; /* KVM_RUN return -> next call, summed; how many */
+	int64_t run_delay_ns;	  /* schedstat run_delay over the loop, -1 = unreadable */
 	char error[300];
 };
 
 static struct microvm vm;
-static int nr_vcpus, hold, loop;
+static int nr_vcpus, hold, loop, pin_cpu = -1;
 static sigset_t go;
 static struct vcpu_thread threads[MAX_VCPUS];
 
@@ -97,13 +114,15 @@ static void die(const char *what)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: mixguest [--wait] [--hold] [--loop] [--leader-exit] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
+		"usage: mixguest [--wait] [--hold] [--loop] [--leader-exit] [--pin CPU] [--query L:S,...] [--snapshot R,...] MIX [MIX...]\n"
 		"       mixguest --isa\n"
-		"  MIX         cpuid=N,io=M,msr=K for one vCPU (up to %d vCPUs)\n"
+		"  MIX         cpuid=N,io=M,msr=K[,spin=NS] for one vCPU (up to %d vCPUs); spin: the VMM\n"
+		"              busy-waits NS ns (CLOCK_MONOTONIC) on each of its I/O exits\n"
 		"  --wait      print READY pid=P and run only after SIGUSR1\n"
 		"  --hold      after DONE, keep the VM until SIGUSR1\n"
 		"  --loop      each vCPU runs its mix again after every HLT, until killed\n"
 		"  --leader-exit  the main thread ends before the vCPUs run; a successor thread runs them\n"
+		"  --pin       run every vCPU thread on CPU only\n"
 		"  --query     vCPU 0 runs CPUID for each leaf:subleaf pair (hex) after its mix\n"
 		"  --snapshot  vCPU 0 reads 0x4FFFFFFF, 0x4FFFFFFD per reason R (hex), 0x4FFFFFFF,\n"
 		"              retried until no other exit fell in between (at most %d tries)\n"
@@ -127,7 +146,7 @@ static uint32_t parse_u32(const char *s)
 	return (uint32_t)v;
 }
 
-static void parse_mix(char *arg, struct mix_block *b)
+static void parse_mix(char *arg, struct mix_block *b, uint64_t *spin_ns)
 {
 	for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
 		char *eq = strchr(tok, '=');
@@ -141,6 +160,8 @@ static void parse_mix(char *arg, struct mix_block *b)
 			b->n_io = parse_u32(eq + 1);
 		else if (!strcmp(tok, "msr"))
 			b->n_msr = parse_u32(eq + 1);
+		else if (!strcmp(tok, "spin"))
+			*spin_ns = parse_u32(eq + 1);
 		else
 			usage();
 	}
@@ -209,23 +230,80 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The thread's run_delay in ns (schedstat's second field), -1 if unreadable. */
+static int64_t run_delay_ns(void)
+{
+	unsigned long long run, delay;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu %llu", &run, &delay);
+	fclose(f);
+	return n == 2 ? (int64_t)delay : -1;
+}
+
+/* Runs vCPU i until an exit other than I/O to IO_PORT (which it handles by doing nothing), timing
+ * its own part of each round trip. Returns the KVM exit reason, or -1 with t->error set. */
+static int run_timed(struct vcpu_thread *t)
+{
+	const struct microvm_vcpu *v = &vm.vcpu[t->idx];
+	uint64_t ret = 0, call;
+	int r;
+
+	for (;;) {
+		call = now_ns();
+		if (ret) {
+			t->user_ns += call - ret;
+			t->rounds++;
+		}
+		r = ioctl(v->fd, KVM_RUN, 0);
+		ret = now_ns();
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r < 0) {
+			snprintf(t->error, sizeof(t->error), "KVM_RUN on vCPU %d: %s", t->idx, strerror(errno));
+			return -1;
+		}
+		if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != IO_PORT)
+			return (int)v->run->exit_reason;
+		while (t->spin_ns && now_ns() - ret < t->spin_ns)
+			; /* the VMM's "handling" of the I/O */
+	}
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu_thread *t = arg;
+	int64_t d0, d1;
 	uint64_t t0;
 	int r;
 
+	if (pin_cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(pin_cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set)) {
+			snprintf(t->error, sizeof(t->error), "cannot pin to CPU %d: %s", pin_cpu, strerror(errno));
+			return NULL;
+		}
+	}
 	printf("VCPU %d tid=%ld\n", t->idx, (long)syscall(SYS_gettid));
+	d0 = run_delay_ns();
 	t0 = now_ns();
-	r = microvm_run_until_not_io(&vm, t->idx, IO_PORT);
+	r = run_timed(t);
 	while (loop && r == KVM_EXIT_HLT) {
 		start_vcpu(t->idx);
-		r = microvm_run_until_not_io(&vm, t->idx, IO_PORT);
+		r = run_timed(t);
 	}
 	t->run_ns = now_ns() - t0;
+	d1 = run_delay_ns();
+	t->run_delay_ns = d0 < 0 || d1 < 0 ? -1 : d1 - d0;
 	if (r < 0)
-		snprintf(t->error, sizeof(t->error), "%s", vm.err);
-	else if (r != KVM_EXIT_HLT)
+		return NULL;
+	if (r != KVM_EXIT_HLT)
 		snprintf(t->error, sizeof(t->error), "unexpected KVM exit %s (%d)",
 			 microvm_exit_name(r), r);
 	return NULL;
@@ -308,11 +386,32 @@ static void print_queries(void)
 		printf("QUERIES vcpu=0 attempts=%u\n", b->attempts);
 }
 
+/* The average cost of a system call that does nothing (getppid) and of one clock read, here and
+ * now (with whatever tracepoint programs are attached): the lab's bound for the parts of a
+ * KVM_RUN round trip that neither the USER clock nor the syscall tracepoints cover. */
+static void calibrate(void)
+{
+	enum { N = 2000 };
+	uint64_t t0, t1, t2;
+
+	t0 = now_ns();
+	for (int i = 0; i < N; i++)
+		syscall(SYS_getppid);
+	t1 = now_ns();
+	for (int i = 0; i < N; i++)
+		now_ns();
+	t2 = now_ns();
+	printf("CALIBRATE syscall_ns=%" PRIu64 " clock_ns=%" PRIu64 "\n", (t1 - t0) / N, (t2 - t1) / N);
+}
+
 /* Runs every vCPU to its HLT, prints the results, keeps the VM with --hold; 1 if a vCPU failed. */
 static int run_vcpus(void)
 {
-	uint64_t run_ns = now_ns();
+	uint64_t run_ns;
 	int failed = 0, sig;
+
+	calibrate();
+	run_ns = now_ns();
 
 	for (int i = 0; i < nr_vcpus; i++) {
 		threads[i].idx = i;
@@ -331,8 +430,12 @@ static int run_vcpus(void)
 	if (!failed) {
 		print_queries();
 		print_expectations();
-		for (int i = 0; i < nr_vcpus; i++)
+		for (int i = 0; i < nr_vcpus; i++) {
 			printf("TIME vcpu=%d ns=%" PRIu64 "\n", i, threads[i].run_ns);
+			printf("USER vcpu=%d ns=%" PRIu64 " rounds=%" PRIu64 "\n", i, threads[i].user_ns,
+			       threads[i].rounds);
+			printf("RUNDELAY vcpu=%d ns=%" PRId64 "\n", i, threads[i].run_delay_ns);
+		}
 		printf("TIME run ns=%" PRIu64 "\n", run_ns);
 		printf("DONE\n");
 	}
@@ -410,6 +513,14 @@ int main(int argc, char **argv)
 			loop = 1;
 		else if (!strcmp(argv[i], "--leader-exit"))
 			leader_exit = 1;
+		else if (!strcmp(argv[i], "--pin") && i + 1 < argc)
+		{
+			uint32_t cpu = parse_u32(argv[++i]);
+
+			if (cpu >= CPU_SETSIZE)
+				usage();
+			pin_cpu = (int)cpu;
+		}
 		else if (!strcmp(argv[i], "--query") && i + 1 < argc)
 			query = argv[++i];
 		else if (!strcmp(argv[i], "--snapshot") && i + 1 < argc)
@@ -429,7 +540,7 @@ int main(int argc, char **argv)
 		die(vm.err);
 	nr_vcpus = nmix;
 	for (int i = 0; i < nr_vcpus; i++) {
-		parse_mix(mixes[i], block(i));
+		parse_mix(mixes[i], block(i), &threads[i].spin_ns);
 		start_vcpu(i);
 	}
 	b0 = block(0);

@@ -28,6 +28,8 @@ static void good(void)
 	CHECK(PARSE(&a, err, "--vm=99", "--sort=time") == 0 && a.vm_pid == 99 && a.sort == SORT_TIME, "--opt=value");
 	CHECK(PARSE(&a, err, "--all", "--vcpu", "0") == 0 && a.vcpu == 0, "--vcpu 0 is valid");
 	CHECK(PARSE(&a, err, "--all") == 0 && a.max_keys == 0, "no --max-keys: 0, the default size");
+	CHECK(PARSE(&a, err, "--all") == 0 && !a.time_split, "--time-split is off by default");
+	CHECK(PARSE(&a, err, "--all", "--time-split") == 0 && a.time_split, "--time-split: %s", err);
 	CHECK(PARSE(&a, err, "--all", "--max-keys", "1") == 0 && a.max_keys == 1, "--max-keys 1: %s", err);
 	CHECK(PARSE(&a, err, "--all", "--max-keys", "1048576") == 0 && a.max_keys == ARGS_MAX_KEYS_MAX,
 	      "--max-keys at its bound: %s", err);

@@ -26,6 +26,11 @@ static void test_merge_percpu(void)
 	CHECK(sum.min_ns == 250 && sum.max_ns == 900, "min %llu max %llu", (unsigned long long)sum.min_ns,
 	      (unsigned long long)sum.max_ns);
 	CHECK(sum.total_ns == 1550 && sum.user_ns == 155 && sum.halt_ns == 310, "sums");
+	/* user 40, 90, 25 split 1/4, 1/2, rest; runq 1/8 of 400, 900, 250 */
+	CHECK(sum.exit_path_ns == 10 + 22 + 6 && sum.vmm_ns == 20 + 45 + 12 && sum.entry_path_ns == 10 + 23 + 7 &&
+		      sum.runq_ns == 50 + 112 + 31,
+	      "split sums %llu/%llu/%llu/%llu", (unsigned long long)sum.exit_path_ns, (unsigned long long)sum.vmm_ns,
+	      (unsigned long long)sum.entry_path_ns, (unsigned long long)sum.runq_ns);
 	CHECK(sum.hist[7] == 1 && sum.hist[8] == 1 && sum.hist[9] == 1, "histograms added (250, 400, 900 in slots 7, 8, 9)");
 }
 
@@ -74,6 +79,12 @@ static void test_group_delta_sort(void)
 	      "delta counts %llu/%llu/%llu", (unsigned long long)d.rows[0].val.count,
 	      (unsigned long long)d.rows[0].val.timed, (unsigned long long)d.rows[0].val.total_ns);
 	CHECK(d.rows[0].val.hist[5] == 2 && d.rows[0].val.hist[4] == 0, "delta histogram (40, 60 in slot 5)");
+	/* user 4, 6: split 1+1, 2+3, 1+2; runq 5 + 7 */
+	CHECK(d.rows[0].val.exit_path_ns == 2 && d.rows[0].val.vmm_ns == 5 && d.rows[0].val.entry_path_ns == 3 &&
+		      d.rows[0].val.runq_ns == 12,
+	      "delta split %llu/%llu/%llu/%llu", (unsigned long long)d.rows[0].val.exit_path_ns,
+	      (unsigned long long)d.rows[0].val.vmm_ns, (unsigned long long)d.rows[0].val.entry_path_ns,
+	      (unsigned long long)d.rows[0].val.runq_ns);
 	CHECK(d.stats[EXITPROF_STAT_EXITS] == 4, "stats differenced");
 	CHECK(d.rows[0].val.max_ns == 60 && d.rows[0].val.min_ns == 10, "min/max since start");
 

@@ -13,7 +13,7 @@
 #include "report.h"
 #include "csv.h"
 
-#define NCOLS 18
+#define NCOLS 22
 
 static void add(struct exit_table *t, uint32_t tgid, uint32_t vcpu, uint32_t isa, uint32_t reason, uint64_t count,
 		const uint64_t *samples, size_t n)
@@ -47,10 +47,11 @@ static void expect_u64(const char *field, int valid, uint64_t v, const char *wha
 	CHECK(!strcmp(field, buf), "row %zu %s: '%s', want '%s'", row, what, field, buf);
 }
 
-static void test_csv(const struct exit_table *t)
+/* split: as with --time-split (the split columns filled), else without (empty). */
+static void test_csv(const struct exit_table *t, bool split)
 {
 	char fields[NCOLS + 2][CSV_FIELD_MAX], name[EXIT_REASON_NAME_MAX];
-	struct report r = { "total", 12.3456, 12.3456, NULL };
+	struct report r = { "total", 12.3456, 12.3456, NULL, split };
 	char *buf = NULL;
 	size_t len = 0;
 	int lines = 0, nf;
@@ -66,7 +67,7 @@ static void test_csv(const struct exit_table *t)
 	/* A reader goes by header name: the columns docs/output.md promises, wherever they are. */
 	static const char *const names[NCOLS] = { "time_s", "kind", "tgid", "vcpu", "isa", "reason",
 		"reason_name", "count", "timed", "total_ns", "kernel_ns", "user_ns", "halt_ns", "min_ns",
-		"avg_ns", "p50_ns", "p99_ns", "max_ns" };
+		"avg_ns", "p50_ns", "p99_ns", "max_ns", "exit_path_ns", "vmm_ns", "entry_path_ns", "runq_ns" };
 	const char *missing = NULL;
 	int col[NCOLS];
 	CHECK(csv_find_columns(fields, nf, names, NCOLS, col, &missing) == 0, "header lacks %s", missing);
@@ -100,6 +101,12 @@ static void test_csv(const struct exit_table *t)
 		expect_u64(fields[col[15]], timed, hist_percentile(v->hist, 50, v->min_ns, v->max_ns), "p50_ns", i);
 		expect_u64(fields[col[16]], timed, hist_percentile(v->hist, 99, v->min_ns, v->max_ns), "p99_ns", i);
 		expect_u64(fields[col[17]], timed, v->max_ns, "max_ns", i);
+		expect_u64(fields[col[18]], split, v->exit_path_ns, "exit_path_ns", i);
+		expect_u64(fields[col[19]], split, v->vmm_ns, "vmm_ns", i);
+		expect_u64(fields[col[20]], split, v->entry_path_ns, "entry_path_ns", i);
+		expect_u64(fields[col[21]], split, v->runq_ns, "runq_ns", i);
+		CHECK(v->exit_path_ns + v->vmm_ns + v->entry_path_ns == v->user_ns && (!timed || v->vmm_ns),
+		      "row %zu: the test data's split adds up to user_ns", i);
 	}
 	CHECK(csv_read_record(f, fields, NCOLS + 2, 0, &lines) == 0, "nothing after the rows");
 	fclose(f);
@@ -111,7 +118,8 @@ static void test_csv(const struct exit_table *t)
 static void test_json(const struct exit_table *t)
 {
 	char path[] = "/tmp/exitprof-test-json-XXXXXX", cmd[512], line[512];
-	struct report r1 = { "interval", 1.5, 1.5, NULL }, r2 = { "total", 2.0, 2.0, NULL };
+	/* The interval as with --time-split, the total without: vmm_ns a number, then null. */
+	struct report r1 = { "interval", 1.5, 1.5, NULL, true }, r2 = { "total", 2.0, 2.0, NULL, false };
 	int fd = mkstemp(path);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 
@@ -130,7 +138,7 @@ static void test_json(const struct exit_table *t)
 		 "for l in open(sys.argv[1]):\n"
 		 " o=json.loads(l)\n"
 		 " print(\"R\",o[\"kind\"],o[\"time_s\"],o[\"exits\"],o[\"timed\"],o[\"dropped\"][\"keys\"],len(o[\"rows\"]))\n"
-		 " for x in o[\"rows\"]: print(x[\"tgid\"],x[\"vcpu\"],x[\"reason\"],x[\"reason_name\"],x[\"count\"],x[\"total_ns\"],x[\"p99_ns\"],x[\"max_ns\"],sum(x[\"hist_log2_ns\"]),len(x[\"hist_log2_ns\"]))\n"
+		 " for x in o[\"rows\"]: print(x[\"tgid\"],x[\"vcpu\"],x[\"reason\"],x[\"reason_name\"],x[\"count\"],x[\"total_ns\"],x[\"p99_ns\"],x[\"max_ns\"],sum(x[\"hist_log2_ns\"]),len(x[\"hist_log2_ns\"]),x[\"vmm_ns\"])\n"
 		 "' %s",
 		 path);
 	FILE *p = popen(cmd, "r");
@@ -142,16 +150,17 @@ static void test_json(const struct exit_table *t)
 		for (size_t i = 0; i < t->n; i++) {
 			const struct exit_row *row = &t->rows[i];
 			const struct exit_val *v = &row->val;
-			char name[EXIT_REASON_NAME_MAX], vcpu[16], p99[24], max[24];
+			char name[EXIT_REASON_NAME_MAX], vcpu[16], p99[24], max[24], vmm[24];
 
 			exit_reason_format(row->key.isa, row->key.reason, name, sizeof(name));
 			snprintf(vcpu, sizeof(vcpu), row->key.vcpu_id == EXITPROF_VCPU_UNKNOWN ? "None" : "%u", row->key.vcpu_id);
 			snprintf(p99, sizeof(p99), v->timed ? "%llu" : "None",
 				 (unsigned long long)hist_percentile(v->hist, 99, v->min_ns, v->max_ns));
 			snprintf(max, sizeof(max), v->timed ? "%llu" : "None", (unsigned long long)v->max_ns);
-			snprintf(want, sizeof(want), "%u %s %u %s %llu %llu %s %s %llu %d\n", row->key.tgid, vcpu,
+			snprintf(vmm, sizeof(vmm), rep ? "None" : "%llu", (unsigned long long)v->vmm_ns);
+			snprintf(want, sizeof(want), "%u %s %u %s %llu %llu %s %s %llu %d %s\n", row->key.tgid, vcpu,
 				 row->key.reason, name, (unsigned long long)v->count, (unsigned long long)v->total_ns, p99,
-				 max, (unsigned long long)v->timed, EXITPROF_HIST_SLOTS);
+				 max, (unsigned long long)v->timed, EXITPROF_HIST_SLOTS, vmm);
 			CHECK(fgets(line, sizeof(line), p) && !strcmp(line, want), "row '%s' want '%s'", line, want);
 		}
 	}
@@ -161,7 +170,7 @@ static void test_json(const struct exit_table *t)
 
 static void test_table(const struct exit_table *t)
 {
-	struct report r = { "total", 2.0, 2.0, NULL };
+	struct report r = { "total", 2.0, 2.0, NULL, false };
 	char *buf = NULL, want[128];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -185,6 +194,35 @@ static void test_table(const struct exit_table *t)
 	fclose(f);
 	CHECK(strstr(buf, "VM pid 4242 (?) vCPU 0") && strstr(buf, "VM pid 4242 (?) vCPU 1") &&
 	      strstr(buf, "VM pid 77 (?) vCPU ?"), "one block per vCPU:\n%s", buf);
+	CHECK(!strstr(buf, "VMM-USER"), "no split columns without --time-split");
+	free(buf);
+
+	/* --time-split: four more columns; vCPU 1's io row ends in its split, its unknown row in "-". */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	r.time_split = true;
+	CHECK(report_table(f, t, &r, true, SORT_COUNT) == 0, "split table written");
+	fclose(f);
+	CHECK(strstr(buf, " EXIT-PATH  VMM-USER ENTRY-PATH      RUNQ\n") != NULL, "split header in:\n%s", buf);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct exit_val *v = &t->rows[i].val;
+		char xp[16], vm[16], en[16], rq[16], tail[80], name[EXIT_REASON_NAME_MAX], *at;
+
+		if (t->rows[i].key.tgid != 4242 || t->rows[i].key.vcpu_id != 1)
+			continue;
+		report_fmt_ns(v->exit_path_ns, xp, sizeof(xp));
+		report_fmt_ns(v->vmm_ns, vm, sizeof(vm));
+		report_fmt_ns(v->entry_path_ns, en, sizeof(en));
+		report_fmt_ns(v->runq_ns, rq, sizeof(rq));
+		if (v->timed)
+			snprintf(tail, sizeof(tail), " %10s %9s %10s %9s\n", xp, vm, en, rq);
+		else
+			snprintf(tail, sizeof(tail), " %10s %9s %10s %9s\n", "-", "-", "-", "-");
+		exit_reason_format(t->rows[i].key.isa, t->rows[i].key.reason, name, sizeof(name));
+		at = strstr(buf, name);
+		CHECK(at && strchr(at, '\n') && !strncmp(strchr(at, '\n') + 1 - strlen(tail), tail, strlen(tail)),
+		      "row %s ends in '%s':\n%s", name, tail, buf);
+	}
 	free(buf);
 
 	char s[16];
@@ -203,7 +241,8 @@ int main(void)
 	struct exit_table t;
 
 	build(&t);
-	test_csv(&t);
+	test_csv(&t, false);
+	test_csv(&t, true);
 	test_json(&t);
 	test_table(&t);
 	exit_table_free(&t);

@@ -38,13 +38,15 @@ static const char doc[] =
 	"OPTIONS:\v"
 	"Columns: count, % of the exits in the same table, total/avg/p50/p99/max of exit->entry "
 	"time (p50/p99 from a log2 histogram: within a factor of 2), and the time split: KERNEL, "
-	"VMM (user space, from kvm_userspace_exit to the next entry), HALTED (kvm_vcpu_wakeup). With "
+	"VMM (from kvm_userspace_exit to the next entry: the VMM and the kernel's way out to it and back "
+	"in; --time-split tells them apart), HALTED (kvm_vcpu_wakeup). With "
 	"--interval each table covers that interval, except MAX, which is since the start.\n"
 	"Exit status: 0 success (also when the VM exits mid-run), 1 the system is not ready "
 	"(privileges, pid, tracepoints, BTF, output file, BPF load), 2 bad command line.\n"
 	"CSV/JSON columns: docs/output.md; metrics: docs/metrics.md.";
 
-enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_TIMELINE, OPT_BIN, OPT_METRICS, OPT_METRICS_FILE, OPT_MAX_KEYS };
+enum { OPT_CSV = 0x100, OPT_JSON, OPT_BPF_STATS, OPT_TIMELINE, OPT_BIN, OPT_METRICS, OPT_METRICS_FILE, OPT_MAX_KEYS,
+       OPT_TIME_SPLIT };
 
 static const struct argp_option options[] = {
 	{ "vm", 'p', "PID", 0, "Profile the VM whose VMM process is PID (e.g. QEMU's pid)", 0 },
@@ -65,6 +67,11 @@ static const struct argp_option options[] = {
 	  "Write Prometheus metrics to FILE (atomically; every --interval, else every 10 s, and at the end)", 0 },
 	{ "max-keys", OPT_MAX_KEYS, "N", 0, "Size of the in-kernel table: N (VM, vCPU, reason) rows (default 4096, "
 	  "fewer on hosts with very many CPUs); exits of rows beyond it are counted as dropped and reported", 0 },
+	{ "time-split", OPT_TIME_SPLIT, NULL, 0,
+	  "Split the VMM column where the vCPU thread's KVM_RUN ioctl returns and is called again: "
+	  "EXIT-PATH (kernel), VMM-USER (the VMM's own time), ENTRY-PATH (kernel); and RUNQ, the time "
+	  "the vCPU thread waited runnable for a CPU. Costs a BPF run on every system call, context "
+	  "switch and wakeup of the host while it runs", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's messages (e.g. the verifier log)", 0 },
 	{ "bpf-stats", OPT_BPF_STATS, NULL, 0,
 	  "At the end, print each BPF program's run count and average run time as the kernel "
@@ -216,6 +223,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_BPF_STATS:
 		a->bpf_stats = true;
+		break;
+	case OPT_TIME_SPLIT:
+		a->time_split = true;
 		break;
 	case ARGP_KEY_ARG:
 		return fail(ps, "unexpected argument '%s': options only, see exitprof --help", arg);

@@ -26,6 +26,7 @@ struct args {
 	uint16_t metrics_port;
 	const char *metrics_file; /* --metrics-file FILE: the same, written atomically, NULL = no */
 	uint32_t max_keys;   /* --max-keys N: size of the exits map; 0 = default (session_max_keys) */
+	bool time_split;     /* --time-split: exit path / VMM / entry path / run-queue wait */
 };
 
 /* --max-keys bounds: one key is one (VM, vCPU, ISA, reason) row. */

@@ -43,6 +43,10 @@ void exit_val_merge(struct exit_val *dst, const struct exit_val *src)
 	dst->total_ns += src->total_ns;
 	dst->user_ns += src->user_ns;
 	dst->halt_ns += src->halt_ns;
+	dst->exit_path_ns += src->exit_path_ns;
+	dst->vmm_ns += src->vmm_ns;
+	dst->entry_path_ns += src->entry_path_ns;
+	dst->runq_ns += src->runq_ns;
 	hist_add(dst->hist, src->hist);
 }
 
@@ -118,6 +122,10 @@ int exit_table_delta(struct exit_table *dst, const struct exit_table *cur, const
 			d.total_ns -= p->val.total_ns;
 			d.user_ns -= p->val.user_ns;
 			d.halt_ns -= p->val.halt_ns;
+			d.exit_path_ns -= p->val.exit_path_ns;
+			d.vmm_ns -= p->val.vmm_ns;
+			d.entry_path_ns -= p->val.entry_path_ns;
+			d.runq_ns -= p->val.runq_ns;
 			for (unsigned s = 0; s < EXITPROF_HIST_SLOTS; s++)
 				d.hist[s] -= p->val.hist[s];
 		}

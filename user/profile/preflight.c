@@ -77,12 +77,17 @@ int preflight_tracefs_dir(char *dir, size_t len, char *err, size_t errlen)
 	return -1;
 }
 
-static int event_exists(const char *dir, const char *name)
+static int system_event_exists(const char *dir, const char *system, const char *name)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/events/kvm/%s/id", dir, name);
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", dir, system, name);
 	return access(path, R_OK) == 0;
+}
+
+static int event_exists(const char *dir, const char *name)
+{
+	return system_event_exists(dir, "kvm", name);
 }
 
 int preflight_tp_request(const char *value, enum tp_request *out, char *err, size_t errlen)
@@ -116,6 +121,10 @@ int preflight_tracepoints(struct tp_avail *avail, char *err, size_t errlen)
 	}
 	avail->userspace_exit = event_exists(dir, "kvm_userspace_exit");
 	avail->vcpu_wakeup = event_exists(dir, "kvm_vcpu_wakeup");
+	avail->split_events = system_event_exists(dir, "raw_syscalls", "sys_enter") &&
+			      system_event_exists(dir, "raw_syscalls", "sys_exit") &&
+			      system_event_exists(dir, "sched", "sched_switch") &&
+			      system_event_exists(dir, "sched", "sched_wakeup");
 	return 0;
 }
 

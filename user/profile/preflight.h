@@ -14,6 +14,7 @@ enum tp_request { TP_REQUEST_AUTO, TP_REQUEST_BTF, TP_REQUEST_CLASSIC };
 struct tp_avail {
 	bool userspace_exit; /* kvm:kvm_userspace_exit: user-space time */
 	bool vcpu_wakeup;    /* kvm:kvm_vcpu_wakeup: halted time */
+	bool split_events;   /* raw_syscalls:sys_enter/sys_exit, sched:sched_switch/sched_wakeup: --time-split */
 	enum tp_request request; /* from EXITPROF_TRACEPOINTS */
 };
 

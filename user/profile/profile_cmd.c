@@ -198,8 +198,8 @@ static int publish_metrics(const struct args *a, struct metrics_http *h, bool to
 /* --bpf-stats: what each program cost, per run, as the kernel measured it (bench/README.md). */
 static void print_prog_costs(const struct session *s)
 {
-	struct prog_cost c[8];
-	int n = session_prog_costs(s, c, 8);
+	struct prog_cost c[16]; /* every program of the object, loaded or not */
+	int n = session_prog_costs(s, c, 16);
 
 	for (int i = 0; i < n; i++)
 		fprintf(stderr, "exitprof: bpf-stats %-26s runs %llu  run_time_ns %llu  avg_ns %.1f  recursion_misses %llu\n",
@@ -235,6 +235,14 @@ int profile_main(int argc, char **argv)
 	};
 	if (preflight_run(&pre, &tp))
 		return CLI_FAILED;
+	if (a.time_split && !tp.userspace_exit) {
+		cli_error("exitprof", "--time-split splits the time after kvm:kvm_userspace_exit, which this kernel lacks: run without --time-split");
+		return CLI_FAILED;
+	}
+	if (a.time_split && !tp.split_events) {
+		cli_error("exitprof", "--time-split needs the tracepoints raw_syscalls:sys_enter/sys_exit and sched:sched_switch/sched_wakeup, which tracefs lacks (CONFIG_FTRACE_SYSCALLS): run without --time-split");
+		return CLI_FAILED;
+	}
 	if (!tp.userspace_exit || !tp.vcpu_wakeup)
 		fprintf(stderr, "exitprof: note: kvm:%s missing: the VMM/HALTED split is not measured\n",
 			!tp.userspace_exit ? "kvm_userspace_exit" : "kvm_vcpu_wakeup");
@@ -258,6 +266,7 @@ int profile_main(int argc, char **argv)
 		.timeline = a.timeline != NULL,
 		.bin_ns = a.bin_ns,
 		.max_keys = a.max_keys,
+		.time_split = a.time_split,
 	};
 	if (session_open(&s, &cfg, err, sizeof(err))) {
 		cli_error("exitprof", "%s", err);
@@ -311,7 +320,7 @@ int profile_main(int argc, char **argv)
 		}
 		if (next_tick && t >= next_tick) {
 			struct exit_table delta;
-			struct report r = { "interval", t - t_start, t - t_prev, vm_name };
+			struct report r = { "interval", t - t_start, t - t_prev, vm_name, a.time_split };
 
 			if (session_read(&s, &cur) || exit_table_delta(&delta, &cur, &prev)) {
 				fprintf(stderr, "exitprof: cannot read the BPF maps (%s)\n", strerror(errno));
@@ -381,13 +390,13 @@ int profile_main(int argc, char **argv)
 		if (session_read(&s, &cur)) {
 			fprintf(stderr, "exitprof: cannot read the BPF maps (%s)\n", strerror(errno));
 		} else {
-			struct report total = { "total", t - t_start, t - t_start, vm_name };
+			struct report total = { "total", t - t_start, t - t_start, vm_name, a.time_split };
 			int bad = 0;
 
 			/* With --interval, the last partial interval too, so intervals add up to the total. */
 			if (a.interval_s > 0 && t - t_prev > 0.001) {
 				struct exit_table delta;
-				struct report r = { "interval", t - t_start, t - t_prev, vm_name };
+				struct report r = { "interval", t - t_start, t - t_prev, vm_name, a.time_split };
 
 				if (exit_table_delta(&delta, &cur, &prev) == 0) {
 					emit(&out, &a, &delta, &r);

@@ -15,6 +15,7 @@ struct report {
 	double window_s;  /* length of the window in seconds */
 	/* Names VMs in the table; NULL = pid only. */
 	void (*comm)(int pid, char *buf, size_t len);
+	bool time_split; /* the split columns were measured (--time-split); else they are empty */
 };
 
 /* One column of the summary's CSV rows and JSON row objects (report_columns.c). value() writes

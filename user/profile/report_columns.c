@@ -85,6 +85,19 @@ TIMED(p50_ns, hist_percentile(row->val.hist, 50, row->val.min_ns, row->val.max_n
 TIMED(p99_ns, hist_percentile(row->val.hist, 99, row->val.min_ns, row->val.max_ns))
 TIMED(max_ns, row->val.max_ns)
 
+/* --time-split's sums: empty (not measured) without it. */
+#define SPLIT(fn, expr)                                                                               \
+	static enum csv_value fn(const struct report *r, const struct exit_row *row, char *buf,     \
+				 size_t len)                                                          \
+	{                                                                                             \
+		return r->time_split ? U64(buf, len, expr) : CSV_EMPTY;                               \
+	}
+
+SPLIT(exit_path_ns, row->val.exit_path_ns)
+SPLIT(vmm_ns, row->val.vmm_ns)
+SPLIT(entry_path_ns, row->val.entry_path_ns)
+SPLIT(runq_ns, row->val.runq_ns)
+
 const struct report_column report_columns[] = {
 	{ "time_s", true, time_s },
 	{ "kind", true, kind },
@@ -104,5 +117,9 @@ const struct report_column report_columns[] = {
 	{ "p50_ns", false, p50_ns },
 	{ "p99_ns", false, p99_ns },
 	{ "max_ns", false, max_ns },
+	{ "exit_path_ns", false, exit_path_ns },
+	{ "vmm_ns", false, vmm_ns },
+	{ "entry_path_ns", false, entry_path_ns },
+	{ "runq_ns", false, runq_ns },
 };
 const int report_ncolumns = (int)(sizeof(report_columns) / sizeof(report_columns[0]));

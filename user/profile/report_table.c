@@ -25,11 +25,23 @@ static void print_block_header(FILE *f, const struct exit_table *t, size_t first
 	fprintf(f, ", %s: %llu exits in %.2f s (%.0f/s)%s\n", exit_isa_text(k->isa), (unsigned long long)n,
 		r->window_s, r->window_s > 0 ? (double)n / r->window_s : 0.0,
 		!strcmp(r->kind, "interval") ? " [interval; MAX since start]" : "");
-	fprintf(f, "%-26s %10s %7s %9s %9s %9s %9s %9s %9s %9s %9s\n", "REASON", "COUNT", "%EXITS", "TOTAL",
+	fprintf(f, "%-26s %10s %7s %9s %9s %9s %9s %9s %9s %9s %9s", "REASON", "COUNT", "%EXITS", "TOTAL",
 		"AVG", "P50", "P99", "MAX", "KERNEL", "VMM", "HALTED");
+	if (r->time_split) /* VMM = EXIT-PATH + VMM-USER + ENTRY-PATH; RUNQ overlaps the rest */
+		fprintf(f, " %10s %9s %10s %9s", "EXIT-PATH", "VMM-USER", "ENTRY-PATH", "RUNQ");
+	fputc('\n', f);
 }
 
-static void print_row(FILE *f, const struct exit_row *row, uint64_t block_count)
+/* A sum of the timed exits, or "-" when none was timed. */
+static void fmt_timed(const struct exit_val *v, uint64_t ns, char *buf, size_t len)
+{
+	if (v->timed)
+		report_fmt_ns(ns, buf, len);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void print_row(FILE *f, const struct exit_row *row, uint64_t block_count, bool split)
 {
 	char name[EXIT_REASON_NAME_MAX], tot[16], avg[16], p50[16], p99[16], max[16], kern[16], user[16], halt[16];
 	const struct exit_val *v = &row->val;
@@ -49,9 +61,19 @@ static void print_row(FILE *f, const struct exit_row *row, uint64_t block_count)
 		strcpy(tot, "-"); strcpy(avg, "-"); strcpy(p50, "-"); strcpy(p99, "-");
 		strcpy(max, "-"); strcpy(kern, "-"); strcpy(user, "-"); strcpy(halt, "-");
 	}
-	fprintf(f, "%-26s %10llu %6.2f%% %9s %9s %9s %9s %9s %9s %9s %9s\n", name, (unsigned long long)v->count,
+	fprintf(f, "%-26s %10llu %6.2f%% %9s %9s %9s %9s %9s %9s %9s %9s", name, (unsigned long long)v->count,
 		block_count ? 100.0 * (double)v->count / (double)block_count : 0.0, tot, avg, p50, p99, max, kern,
 		user, halt);
+	if (split) {
+		char xp[16], vmm[16], en[16], rq[16];
+
+		fmt_timed(v, v->exit_path_ns, xp, sizeof(xp));
+		fmt_timed(v, v->vmm_ns, vmm, sizeof(vmm));
+		fmt_timed(v, v->entry_path_ns, en, sizeof(en));
+		fmt_timed(v, v->runq_ns, rq, sizeof(rq));
+		fprintf(f, " %10s %9s %10s %9s", xp, vmm, en, rq);
+	}
+	fputc('\n', f);
 }
 
 static void print_drops(FILE *f, const uint64_t *st)
@@ -88,7 +110,7 @@ int report_table(FILE *f, const struct exit_table *t, const struct report *r, bo
 
 		print_block_header(f, &g, i, r, per_vcpu);
 		while (j < g.n && g.rows[j].key.tgid == k->tgid && g.rows[j].key.vcpu_id == k->vcpu_id)
-			print_row(f, &g.rows[j++], block);
+			print_row(f, &g.rows[j++], block, r->time_split);
 		i = j;
 	}
 	print_drops(f, g.stats);

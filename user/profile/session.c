@@ -38,8 +38,9 @@ uint32_t session_max_keys(int ncpus)
 }
 
 /* Sets the programs of one flavour to load (the optional ones only where their tracepoint
- * exists) and the other flavour's not. */
-static void set_programs(struct exitprof_bpf *obj, const struct tp_avail *tp, enum tp_flavour f)
+ * exists) and the other flavour's not; the --time-split ones only with it (the sched programs in
+ * both flavours: they are tp_btf only). */
+static void set_programs(struct exitprof_bpf *obj, const struct tp_avail *tp, enum tp_flavour f, bool split)
 {
 	bool btf = f == TP_FLAVOUR_BTF;
 
@@ -52,6 +53,13 @@ static void set_programs(struct exitprof_bpf *obj, const struct tp_avail *tp, en
 	/* The split needs these two; without them the times are still right, only unsplit. */
 	bpf_program__set_autoload(obj->progs.handle_kvm_userspace_exit, !btf && tp->userspace_exit);
 	bpf_program__set_autoload(obj->progs.handle_kvm_vcpu_wakeup, !btf && tp->vcpu_wakeup);
+	/* --time-split: nothing of it is loaded without it. */
+	bpf_program__set_autoload(obj->progs.handle_sys_exit_btf, btf && split);
+	bpf_program__set_autoload(obj->progs.handle_sys_enter_btf, btf && split);
+	bpf_program__set_autoload(obj->progs.handle_sys_exit, !btf && split);
+	bpf_program__set_autoload(obj->progs.handle_sys_enter, !btf && split);
+	bpf_program__set_autoload(obj->progs.handle_sched_switch_btf, split);
+	bpf_program__set_autoload(obj->progs.handle_sched_wakeup_btf, split);
 }
 
 /* Frees the BPF object (detaching whatever it attached); the stats handle stays. */
@@ -89,7 +97,8 @@ static int open_flavour(struct session *s, const struct session_cfg *cfg, enum t
 	bpf_map__set_max_entries(obj->maps.timeline_bins,
 				 cfg->timeline ? (cfg->timeline_keys ? cfg->timeline_keys : EXITPROF_MAX_TIMELINE_KEYS) : 1);
 	bpf_map__set_max_entries(obj->maps.vm_start, cfg->timeline ? EXITPROF_MAX_VMS : 1);
-	set_programs(obj, &cfg->tp, f);
+	obj->rodata->time_split = cfg->time_split;
+	set_programs(obj, &cfg->tp, f, cfg->time_split);
 
 	e = exitprof_bpf__load(obj);
 	if (e == -ENOMEM && cfg->max_keys) {

@@ -23,6 +23,7 @@ struct session_cfg {
 	uint32_t max_keys;	  /* exits map size; 0 = default (session_max_keys) */
 	bool verbose;		  /* libbpf messages to stderr */
 	bool bpf_stats;		  /* kernel-measured run time of each program (BPF_ENABLE_STATS) */
+	bool time_split;	  /* split the user-space round trip, time run-queue waits */
 };
 
 struct session {

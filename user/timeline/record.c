@@ -101,7 +101,7 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 static int write_summary(struct session *s, const struct record_args *a, double secs)
 {
 	struct exit_table et;
-	struct report r = { "total", secs, secs, NULL };
+	struct report r = { "total", secs, secs, NULL, false };
 	int rc = 0;
 
 	if (session_read(s, &et)) {
