@@ -22,7 +22,13 @@
  * contract's answers, 0 runs every query twice, the second time on leaf 0x4FFFFFF0, and wants
  * both answers equal.
  *
+ * --handled FILE gives the codes KVM's exit handler tables have ("isa code" lines, isa 1 VMX,
+ * 2 SVM: tests/patch/handler-tables --list of the kernel's source and .config, as lab/run packs
+ * it); then every defined reason the contract leaves to those tables must answer valid exactly
+ * when they have it. Without it, only the same answer every time.
+ *
  * Output (stdout):
+ *   HANDLED codes=N undefined=U            (--handled: codes of this ISA; U not in the SDM/APM)
  *   LEAFSWEEP isa=SVM|VMX mode=M seed=0x... random=N boundary=B chunk=C
  *   LEAF leaf=0x4fffffff checked=N valid=V undefined=U not_handled=H
  *   REASONS defined=D valid=V not_handled=H      (the defined reasons' answers, modes 1 and 2)
@@ -68,10 +74,12 @@ static void die(const char *fmt, const char *arg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: leafsweep --mode 0|1|2 [--random N] [--seed S]\n"
+	fprintf(stderr, "usage: leafsweep --mode 0|1|2 [--random N] [--seed S] [--handled FILE]\n"
 			"  --mode    the kvm.exit_stats value the caller set (checked against " LEAF_MODE_PARAM ")\n"
 			"  --random  pseudo-random ecx values per leaf (default 10000)\n"
-			"  --seed    their generator's seed (default 0x1eaf5eed)\n");
+			"  --seed    their generator's seed (default 0x1eaf5eed)\n"
+			"  --handled \"isa code\" lines of KVM's exit handler tables (1 VMX, 2 SVM): a\n"
+			"            defined reason must then answer valid exactly for those codes\n");
 	exit(2);
 }
 
@@ -210,10 +218,32 @@ static void sweep_leaf(uint32_t leaf, uint64_t nrandom)
 	}
 }
 
+/* --handled FILE: "isa code" lines (tests/patch/handler-tables --list); those of the host's isa. */
+static void load_handled(const char *path)
+{
+	static uint32_t codes[1024];
+	unsigned isa;
+	uint32_t code;
+	size_t n = 0, undefined;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		die("cannot read --handled %s", path);
+	while (fscanf(f, "%u %" SCNu32, &isa, &code) == 2)
+		if (isa == sweep.isa && n < sizeof(codes) / sizeof(codes[0]))
+			codes[n++] = code;
+	if (!feof(f) || !n)
+		die("--handled %s: not \"isa code\" lines, or none of this ISA", path);
+	fclose(f);
+	undefined = sweep_set_handled(&sweep, codes, n);
+	printf("HANDLED codes=%zu undefined=%zu\n", n, undefined);
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t nrandom = 10000, seed = 0x1eaf5eed;
 	int mode = -1;
+	const char *handled = NULL;
 	char why[128];
 	unsigned isa;
 
@@ -224,6 +254,8 @@ int main(int argc, char **argv)
 			nrandom = parse_u64(argv[++i]);
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			seed = parse_u64(argv[++i]);
+		else if (!strcmp(argv[i], "--handled") && i + 1 < argc)
+			handled = argv[++i];
 		else
 			usage();
 	}
@@ -238,6 +270,8 @@ int main(int argc, char **argv)
 		die("cannot tell whether KVM runs on VMX or SVM: %s", why);
 	build_boundary();
 	rng_state = seed;
+	if (handled)
+		load_handled(handled);
 
 	/* The VM's CPUID is what KVM supports, as an ordinary VMM would set it. */
 	if (microvm_create(&vm, 0, 1) || microvm_set_supported_cpuid(&vm) ||

@@ -60,9 +60,26 @@ static int reason_index(const struct sweep *s, uint32_t code)
 	return -1;
 }
 
-/* What docs/leaves.md fixes for a defined reason: LEAF_VALID, LEAF_NOT_HANDLED, or
- * LEAF_FOREIGN when it leaves it to KVM's handler tables. */
-static enum leaf_status fixed_status(const struct sweep *s, uint32_t reason)
+size_t sweep_set_handled(struct sweep *s, const uint32_t *codes, size_t n)
+{
+	size_t undefined = 0;
+
+	memset(s->in_table, 0, sizeof(s->in_table));
+	for (size_t k = 0; k < n; k++) {
+		int i = reason_index(s, codes[k]);
+
+		if (i < 0)
+			undefined++;
+		else
+			s->in_table[i] = 1;
+	}
+	s->have_table = 1;
+	return undefined;
+}
+
+/* What docs/leaves.md says a defined reason answers: LEAF_VALID or LEAF_NOT_HANDLED, or
+ * LEAF_FOREIGN when it leaves that to KVM's handler tables and we have none. */
+static enum leaf_status want_status(const struct sweep *s, uint32_t reason, int i)
 {
 	if (reason == s->cpuid_reason)
 		return LEAF_VALID; /* the guest's own CPUIDs are handled, or it would not run */
@@ -74,6 +91,8 @@ static enum leaf_status fixed_status(const struct sweep *s, uint32_t reason)
 	} else if (reason == 33 || reason == 34) {
 		return LEAF_VALID; /* VM-entry failures count as handled */
 	}
+	if (s->have_table)
+		return s->in_table[i] ? LEAF_VALID : LEAF_NOT_HANDLED;
 	return LEAF_FOREIGN;
 }
 
@@ -137,10 +156,10 @@ static void check_reason(struct sweep *s, uint32_t leaf, uint32_t ecx, const str
 		violation(s, leaf, ecx, r, "defined reason, answer %s", leaf_status_str(st));
 		return;
 	}
-	want = fixed_status(s, ecx);
+	want = want_status(s, ecx, i);
 	if (want != LEAF_FOREIGN && st != want) {
-		violation(s, leaf, ecx, r, "the contract fixes %s, answer %s", leaf_status_str(want),
-			  leaf_status_str(st));
+		violation(s, leaf, ecx, r, "want %s (contract%s), answer %s", leaf_status_str(want),
+			  s->have_table ? " and KVM's handler table" : "", leaf_status_str(st));
 		return;
 	}
 	if (s->status[i] == LEAF_FOREIGN) {

@@ -105,7 +105,8 @@ static void answer(struct sim *s, uint32_t leaf, uint32_t ecx, struct leaf_regs 
 /* A sweep like leafsweep's: per leaf, ecx over every defined reason of both ISAs and their
  * neighbours and a few far values, in chunks of 64 with a port I/O exit after each. Returns the
  * checker's violation count; *checked gets its count of checked answers. */
-static uint64_t run(unsigned isa, int mode, enum fault f, uint32_t fault_at, uint64_t *checked)
+static uint64_t run_table(unsigned isa, int mode, enum fault f, uint32_t fault_at, uint64_t *checked,
+			  const uint32_t *table, size_t ntable)
 {
 	static const uint32_t far[] = { 0x100, 0x3ff, 0x404, 0x7fffffff, 0x80000000u, 0x80000072u,
 					0x1000a, 0xfffffffb, 0xfffffffc, 0xffffffff };
@@ -115,6 +116,8 @@ static uint64_t run(unsigned isa, int mode, enum fault f, uint32_t fault_at, uin
 	uint64_t n = 0, want = 0;
 
 	CHECK(sweep_init(&s, isa, mode) == 0, "sweep_init");
+	if (table)
+		CHECK(sweep_set_handled(&s, table, ntable) == 0, "table codes all defined");
 	for (uint32_t leaf = LEAF_TOTAL; leaf >= LEAF_REASON_CYCLES; leaf--) {
 		for (int pass = 0; pass < 2; pass++) {
 			for (unsigned k = 0; k < 2 + 1; k++) {
@@ -147,6 +150,33 @@ static uint64_t run(unsigned isa, int mode, enum fault f, uint32_t fault_at, uin
 	CHECK(f == F_NONE || sim.faulted, "fault %d at 0x%x never injected", f, fault_at);
 	*checked = s.checked;
 	return s.violations;
+}
+
+static uint64_t run(unsigned isa, int mode, enum fault f, uint32_t fault_at, uint64_t *checked)
+{
+	return run_table(isa, mode, f, fault_at, checked, NULL, 0);
+}
+
+#define NONE LEAF_PROBE_UNDEFINED_REASON /* no code of either ISA */
+
+/* KVM's handler table as the simulated kernel has it, then with one code added or taken away
+ * (the contract's fixed codes aside, which the table does not decide). */
+static void test_table(unsigned isa, uint32_t add, uint32_t drop)
+{
+	static uint32_t table[LEAF_REPORT_MAX];
+	struct sim sim = { .isa = isa };
+	uint64_t checked, v;
+	size_t n = 0;
+
+	for (size_t i = 0; i < exit_reason_count(isa); i++) {
+		uint32_t c = exit_reason_code_at(isa, i);
+
+		if ((sim_handled(&sim, c) || c == add) && c != drop)
+			table[n++] = c;
+	}
+	v = run_table(isa, 2, F_NONE, 0, &checked, table, n);
+	CHECK(add != NONE || drop != NONE ? v >= 1 : v == 0, "%s table +0x%x -0x%x: %llu violations", exit_isa_text(isa),
+	      add, drop, (unsigned long long)v);
 }
 
 static void expect(unsigned isa, int mode, enum fault f, uint32_t at, int caught)
@@ -187,5 +217,11 @@ int main(void)
 	expect(EXIT_ISA_VMX, 2, F_TOTAL_STUCK, 0xffffffff, 1);
 	expect(EXIT_ISA_SVM, 0, F_OFF_DIFFERS, 0x72, 1);
 	expect(EXIT_ISA_VMX, 0, F_OFF_DIFFERS, 0xffffffff, 1);
+	test_table(EXIT_ISA_SVM, NONE, NONE);
+	test_table(EXIT_ISA_VMX, NONE, NONE);
+	test_table(EXIT_ISA_SVM, 0x401, NONE); /* 0x401 % 7 == 3: the simulated KVM lacks it */
+	test_table(EXIT_ISA_VMX, 17, NONE);
+	test_table(EXIT_ISA_SVM, NONE, 0x6e);
+	test_table(EXIT_ISA_VMX, NONE, 0);
 	return test_result("leafsweep_check");
 }
