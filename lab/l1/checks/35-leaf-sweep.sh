@@ -45,18 +45,18 @@ leafsweep_run() {
 	fi
 }
 
-_n=${leafsweep_random:-5000}
-case $_n in '' | *[!0-9]*) _n=5000 ;; esac
+LS_N=${leafsweep_random:-5000}
+case $LS_N in '' | *[!0-9]*) LS_N=5000 ;; esac
 if ! have leafsweep; then
 	result leaf-sweep SKIP "leafsweep not in the initramfs"
 elif [ ! -f $LS_PARAM ]; then
-	leafsweep_run leaf-sweep-absent 0 $((_n / 10))
+	leafsweep_run leaf-sweep-absent 0 $((LS_N / 10))
 else
 	_old=$(cat $LS_PARAM)
 	for _m in 2 1 0; do
 		_name=leaf-sweep$([ $_m = 1 ] && echo -global)$([ $_m = 0 ] && echo -off)
 		if echo $_m >$LS_PARAM; then
-			leafsweep_run "$_name" $_m $([ $_m = 2 ] && echo "$_n" || echo $((_n / 10)))
+			leafsweep_run "$_name" $_m $([ $_m = 2 ] && echo "$LS_N" || echo $((LS_N / 10)))
 		else
 			result "$_name" FAIL "cannot write $_m to $LS_PARAM"
 		fi
