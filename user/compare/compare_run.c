@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_PARAM "/sys/module/kvm/parameters/exit_stats"
+#define EXIT_PARAM LEAF_MODE_PARAM
 #define DEFAULT_DURATION_S 1.0
 #define LATE_ATTACH_DELAY_MS 100
 
@@ -147,20 +147,6 @@ static void run_close(struct run *r)
 	if (r->sfd >= 0)
 		close(r->sfd);
 	r->sfd = -1;
-}
-
-/* kvm.exit_stats: 0, 1, 2, or -1 if the file is absent or unreadable. */
-static int read_mode_param(void)
-{
-	FILE *f = fopen(EXIT_PARAM, "r");
-	int v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
 }
 
 /* The isa of the query VM's own exits as BPF saw them (after one query run), 0 if none. */
@@ -371,7 +357,7 @@ int compare_main(int argc, char **argv)
 	if (cpuid_query_open(&r.q))
 		return cannot("cannot create the query VM (%s): needs /dev/kvm (KVM loaded, access to it)", r.q.err);
 	r.q_open = true;
-	param = read_mode_param();
+	param = leaf_mode_param();
 	switch (cpuid_query_probe(&r.q, NULL)) {
 	case LEAVES_PRESENT:
 		break;

@@ -3,6 +3,7 @@
 
 #include "reasons.h"
 
+#include <stdio.h>
 #include <string.h>
 
 enum leaf_status leaf_decode(const struct leaf_regs *r, struct leaf_value *out)
@@ -27,6 +28,19 @@ void leaf_encode(uint64_t count, uint64_t cycles, struct leaf_regs *r)
 	r->edx = LEAF_EDX_VALID | ((uint32_t)(count >> 32) & ~LEAF_EDX_VALID);
 	r->ebx = (uint32_t)(cycles >> 32);
 	r->ecx = (uint32_t)cycles;
+}
+
+int leaf_mode_param(void)
+{
+	FILE *f = fopen(LEAF_MODE_PARAM, "r");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
 }
 
 const char *leaf_status_str(enum leaf_status s)

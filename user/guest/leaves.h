@@ -53,6 +53,13 @@ static inline uint64_t leaf_join(uint32_t hi, uint32_t lo)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* The host owner's switch (docs/leaves.md): 0 off, 1 all VMs, 2 per VM. */
+#define LEAF_MODE_PARAM "/sys/module/kvm/parameters/exit_stats"
+
+/* kvm.exit_stats as LEAF_MODE_PARAM reads on this host: 0, 1, 2, or -1 if the file is absent
+ * (a kernel without the patch) or unreadable. */
+int leaf_mode_param(void);
+
 /* Short words for a status: "valid", "undefined by SDM/APM", "not handled by KVM",
  * "not a leaf answer". */
 const char *leaf_status_str(enum leaf_status s);

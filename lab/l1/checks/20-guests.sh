@@ -74,7 +74,7 @@ check_exitprof() { # name
 		$3 > 0 && !($5 > 0 && $5 <= $6 && $6 <= $7) { printf "reason %s: min=%s avg=%s max=%s; ", $1, $5, $6, $7 }
 		$3 > $2 { printf "reason %s: timed %s > count %s; ", $1, $3, $2 }
 		{ s += $4 } END { if (s <= 0) printf "no time measured; ";
-			if (s > wall * nv) printf "total %d ns > wall %d ns x %d vCPUs; ", s, wall, nv }' \
+			if (s > wall * nv) printf "total %.0f ns > wall %.0f ns x %d vCPUs; ", s, wall, nv }' \
 		"$GUEST_DIR/exitprof.counts")
 	if [ -n "$_bad$_times" ]; then
 		result "exitprof-$1" FAIL "${_bad:+counts differ from the guest's mix: $_bad}${_times:+implausible times: $_times}"

@@ -28,8 +28,8 @@ exitprof_counts() {
 			if ($7 != "" && (!(r in mn) || $7 < mn[r])) mn[r] = $7
 			if ($8 != "" && $8 > mx[r]) mx[r] = $8
 		}
-		END { for (r in n) printf "%s %d %d %d %d %d %d %d %d\n", r, n[r], t[r], ns[r], mn[r] + 0,
-			t[r] ? ns[r] / t[r] : 0, mx[r] + 0, u[r], h[r] }' | sort -n
+		END { for (r in n) printf "%s %.0f %.0f %.0f %.0f %.0f %.0f %.0f %.0f\n", r, n[r], t[r], ns[r],
+			mn[r] + 0, t[r] ? int(ns[r] / t[r]) : 0, mx[r] + 0, u[r], h[r] }' | sort -n
 }
 
 # timeline_counts CSV: "reason count name" of a timeline CSV (exitprof record -o, --timeline),
