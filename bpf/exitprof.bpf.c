@@ -48,6 +48,10 @@ const volatile bool timeline = false;
 const volatile __u64 bin_ns = EXITPROF_DEFAULT_BIN_NS;
 const volatile __u32 nr_slots = EXITPROF_MAX_KEYS;
 const volatile bool time_split = false;
+/* timeline || time_split, set by user space: the kvm_exit and kvm_entry programs test this one
+ * flag and, when it is false, run a copy of their code with both features compiled out, so the
+ * default path pays for neither (a test of a flag costs a load even where the verifier knows it). */
+const volatile bool hot_extras = false;
 
 /* x86_64's ioctl(2) and KVM_RUN (_IO(KVMIO, 0x80)); a 32-bit VMM's compat ioctl is not seen. */
 #define EP_NR_IOCTL 16
@@ -219,7 +223,8 @@ static __always_inline struct vcpu_state *current_state(void)
 	return bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
 }
 
-static __always_inline void on_exit(__u32 vcpu_id, __u32 isa, __u32 reason)
+/* extras: a constant at each call; false compiles the timeline and the split out. */
+static __always_inline void on_exit(__u32 vcpu_id, __u32 isa, __u32 reason, const bool extras)
 {
 	struct exit_key key = { .vcpu_id = vcpu_id, .isa = isa, .reason = reason };
 	struct vcpu_state *s;
@@ -246,20 +251,20 @@ static __always_inline void on_exit(__u32 vcpu_id, __u32 isa, __u32 reason)
 	v = slot_val(slot);
 	if (v)
 		v->count++;
-	if (timeline)
+	if (extras && timeline)
 		binned = timeline_exit(s, &key, now, &bin);
 	if (!s) {
 		stat_inc(EXITPROF_STAT_DROP_STATE);
 		return;
 	}
 	ep_on_exit(s, now, &key, slot, bin, binned);
-	if (time_split)
+	if (extras && time_split)
 		ep_split_on_exit(s);
 }
 
 /* No filter here or on the two events below: only on_exit opens an exit, and only for a thread
  * the filter lets through; the others never have one in flight. */
-static __always_inline void on_entry(void)
+static __always_inline void on_entry(const bool extras)
 {
 	struct ep_sample sample;
 	struct vcpu_state *s;
@@ -269,7 +274,7 @@ static __always_inline void on_entry(void)
 	s = current_state();
 	if (!s) {
 		/* The thread's first entry: it starts the VM's timeline if nothing did yet. */
-		if (timeline) {
+		if (extras && timeline) {
 			__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 			if (tgid_wanted(tgid))
@@ -279,15 +284,15 @@ static __always_inline void on_entry(void)
 	}
 	if (!ep_on_entry(s, now, &sample))
 		return;
-	if (time_split)
+	if (extras && time_split)
 		ep_split_on_entry(s, now, &sample);
 	v = slot_val(s->slot);
 	if (v) {
 		ep_val_add_sample(v, &sample);
-		if (time_split)
+		if (extras && time_split)
 			ep_val_add_split(v, &sample);
 	}
-	if (timeline && s->binned) {
+	if (extras && timeline && s->binned) {
 		struct tl_key tk = {
 			.tgid = s->key.tgid, .bin = s->bin, .vcpu_id = s->key.vcpu_id,
 			.isa = s->key.isa, .reason = s->key.reason,
@@ -374,9 +379,16 @@ static __always_inline __u32 btf_exit_reason(struct kvm_vcpu *vcpu, __u32 isa)
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(handle_kvm_exit_btf, struct kvm_vcpu *vcpu, __u32 isa)
 {
+	__u32 vcpu_id, reason;
+
 	if (!vcpu)
 		return 0;
-	on_exit(vcpu->vcpu_id, isa, btf_exit_reason(vcpu, isa));
+	vcpu_id = vcpu->vcpu_id;
+	reason = btf_exit_reason(vcpu, isa);
+	if (hot_extras)
+		on_exit(vcpu_id, isa, reason, true);
+	else
+		on_exit(vcpu_id, isa, reason, false);
 	return 0;
 }
 
@@ -384,7 +396,10 @@ int BPF_PROG(handle_kvm_exit_btf, struct kvm_vcpu *vcpu, __u32 isa)
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(handle_kvm_entry_btf)
 {
-	on_entry();
+	if (hot_extras)
+		on_entry(true);
+	else
+		on_entry(false);
 	return 0;
 }
 
@@ -466,8 +481,13 @@ int BPF_PROG(handle_sched_wakeup_btf, struct task_struct *p)
 SEC("tp/kvm/kvm_exit")
 int handle_kvm_exit(struct trace_event_raw_kvm_exit *ctx)
 {
-	on_exit(bpf_core_field_exists(ctx->vcpu_id) ? ctx->vcpu_id : EXITPROF_VCPU_UNKNOWN,
-		bpf_core_field_exists(ctx->isa) ? ctx->isa : EXIT_ISA_UNKNOWN, ctx->exit_reason);
+	__u32 vcpu_id = bpf_core_field_exists(ctx->vcpu_id) ? ctx->vcpu_id : EXITPROF_VCPU_UNKNOWN;
+	__u32 isa = bpf_core_field_exists(ctx->isa) ? ctx->isa : EXIT_ISA_UNKNOWN;
+
+	if (hot_extras)
+		on_exit(vcpu_id, isa, ctx->exit_reason, true);
+	else
+		on_exit(vcpu_id, isa, ctx->exit_reason, false);
 	return 0;
 }
 
@@ -475,7 +495,10 @@ SEC("tp/kvm/kvm_entry")
 int handle_kvm_entry(struct trace_event_raw_kvm_entry *ctx)
 {
 	(void)ctx;
-	on_entry();
+	if (hot_extras)
+		on_entry(true);
+	else
+		on_entry(false);
 	return 0;
 }
 

@@ -98,6 +98,7 @@ static int open_flavour(struct session *s, const struct session_cfg *cfg, enum t
 				 cfg->timeline ? (cfg->timeline_keys ? cfg->timeline_keys : EXITPROF_MAX_TIMELINE_KEYS) : 1);
 	bpf_map__set_max_entries(obj->maps.vm_start, cfg->timeline ? EXITPROF_MAX_VMS : 1);
 	obj->rodata->time_split = cfg->time_split;
+	obj->rodata->hot_extras = cfg->timeline || cfg->time_split;
 	set_programs(obj, &cfg->tp, f, cfg->time_split);
 
 	e = exitprof_bpf__load(obj);
