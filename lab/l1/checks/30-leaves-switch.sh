@@ -3,6 +3,7 @@
 #                 with the same ecx, i.e. like an unpatched kernel
 #   leaves-on     with 2, the same queries get the contract's answers (so leaves-off could fail)
 #   leaves-modes  1 (global) shows earlier VMs' exits to a new VM, 2 (per-VM) does not
+#   leaves-frozen with 0 nothing is counted: the global total does not grow by a busy VM's exits
 #   leaves-absent (kernel without the patch, e.g. lab/run --kernel debian-6.12) the same queries
 #                 as leaves-off answer like 0x4FFFFFF0: what exitprof-cpuid refuses on (exit 2)
 PARAM=/sys/module/kvm/parameters/exit_stats
@@ -85,6 +86,17 @@ else
 		result leaves-modes PASS "after a VM with $_busy cpuid exits, a new VM reads total $_gn in mode 1 (global), $_pn in mode 2 (its own)"
 	else
 		result leaves-modes FAIL "new VM's total: mode 1 $_gn (want >= $_busy), mode 2 $_pn (want 11..99)"
+	fi
+	# Off means uncounted: the global total across a busy VM run with 0 grows only by the two
+	# reading VMs' own few exits.
+	echo 1 >$PARAM && query_guest leaves-frozen-before 4fffffff:0 && _g=$(leaf_regs "$GUEST_DIR/guest.out" 0)
+	echo 0 >$PARAM && timeout 60 mixguest cpuid=$_busy >/dev/null 2>&1
+	echo 1 >$PARAM && query_guest leaves-frozen-after 4fffffff:0 && _g2=$(leaf_regs "$GUEST_DIR/guest.out" 0)
+	_gn=$(($(echo "$_g" | cut -d' ' -f1))) _g2n=$(($(echo "$_g2" | cut -d' ' -f1)))
+	if [ "$_gn" -gt 0 ] && [ "$_g2n" -ge "$_gn" ] && [ $((_g2n - _gn)) -lt 200 ]; then
+		result leaves-frozen PASS "global total $_gn, then a VM with $_busy cpuid exits under exit_stats=0, then $_g2n: +$((_g2n - _gn)), the reading VMs' own"
+	else
+		result leaves-frozen FAIL "global total $_gn, then $_g2n after a VM with $_busy cpuid exits under exit_stats=0 (want +0..199)"
 	fi
 	echo "$_old" >$PARAM
 fi
