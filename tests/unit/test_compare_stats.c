@@ -3,7 +3,7 @@
  * time tolerance, rows not compared, and a damaged count that must be caught. */
 #include <string.h>
 #include "check.h"
-#include "compare_stats.h"
+#include "ks_fixture.h"
 #include "reasons.h"
 
 static uint32_t code(unsigned isa, const char *name)
@@ -17,26 +17,14 @@ static uint32_t code(unsigned isa, const char *name)
 /* A table: the VM (tgid 100) with io/hlt/cpuid exits, and another VM (200) that must not count. */
 static void table(struct exit_table *t, unsigned isa, uint64_t io, uint64_t hlt, uint64_t cpuid, uint64_t halt_ns)
 {
-	struct exit_key k = { 0 };
-	struct exit_val v = { 0 };
+	uint32_t cpuid_code;
 
 	exit_table_init(t);
-	k.tgid = 100;
-	k.isa = isa;
-	k.reason = code(isa, isa == EXIT_ISA_SVM ? "io" : "IO_INSTRUCTION");
-	v.count = io;
-	exit_table_merge(t, &k, &v);
-	k.reason = code(isa, isa == EXIT_ISA_SVM ? "hlt" : "HLT");
-	v.count = hlt;
-	v.halt_ns = halt_ns;
-	exit_table_merge(t, &k, &v);
-	v.halt_ns = 0;
-	k.reason = code(isa, isa == EXIT_ISA_SVM ? "cpuid" : "CPUID");
-	v.count = cpuid;
-	exit_table_merge(t, &k, &v);
-	k.tgid = 200;
-	v.count = 1000;
-	exit_table_merge(t, &k, &v);
+	ks_add_exits(t, 100, isa, code(isa, isa == EXIT_ISA_SVM ? "io" : "IO_INSTRUCTION"), io, 0);
+	ks_add_exits(t, 100, isa, code(isa, isa == EXIT_ISA_SVM ? "hlt" : "HLT"), hlt, halt_ns);
+	cpuid_code = code(isa, isa == EXIT_ISA_SVM ? "cpuid" : "CPUID");
+	ks_add_exits(t, 100, isa, cpuid_code, cpuid, 0);
+	ks_add_exits(t, 200, isa, cpuid_code, 1000, 0);
 }
 
 static void kvm(struct kvm_stat_values *k, uint64_t exits, uint64_t io, uint64_t hlt, uint64_t halt_ns)
@@ -52,22 +40,16 @@ static void kvm(struct kvm_stat_values *k, uint64_t exits, uint64_t io, uint64_t
 
 static void one_isa(unsigned isa)
 {
-	struct exit_table t;
+	struct exit_table t0, t2;
 	struct ks_snap s[4];
 	struct kvm_stat_values k[2];
 	struct ks_result r;
-	struct ks_input in = { .isa = isa, .kernel_major = 6, .kernel_minor = 12,
-			       .k = { &k[0], &k[1] }, .snap = { &s[0], &s[1], &s[2], &s[3] } };
+	struct ks_input in = ks_input_of(isa, k, s);
 
 	/* Quiet at both reads: S0 == S1, S2 == S3: an exact comparison. */
-	table(&t, isa, 0, 0, 0, 0);
-	ks_snap_from_table(&s[0], &t, 100, 0);
-	exit_table_free(&t);
-	s[1] = s[0];
-	table(&t, isa, 50, 2, 400, 1000000);
-	ks_snap_from_table(&s[2], &t, 100, 0);
-	exit_table_free(&t);
-	s[3] = s[2];
+	table(&t0, isa, 0, 0, 0, 0);
+	table(&t2, isa, 50, 2, 400, 1000000);
+	ks_quiet_snaps(s, &t0, &t2, 100, 0);
 	CHECK(s[2].isa == isa && s[2].v[KS_ROW_EXITS] == 452 && s[2].v[KS_ROW_IO] == 50 && s[2].v[KS_ROW_HALT] == 2,
 	      "folded: isa %u exits %llu io %llu hlt %llu (the other VM left out)", s[2].isa,
 	      (unsigned long long)s[2].v[KS_ROW_EXITS], (unsigned long long)s[2].v[KS_ROW_IO],

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "compare_stats.h"
+#include "ks_fixture.h"
 #include "kvm_stats.h"
 #include "reasons.h"
 
@@ -47,19 +47,6 @@ static uint32_t code_of(const struct bucket *b, unsigned isa)
 	return isa == EXIT_ISA_SVM ? b->svm : b->vmx;
 }
 
-static void add(struct exit_table *t, uint32_t tgid, unsigned isa, uint32_t code, uint64_t count, uint64_t halt_ns)
-{
-	struct exit_key k = { 0 };
-	struct exit_val v = { 0 };
-
-	k.tgid = tgid;
-	k.isa = isa;
-	k.reason = code;
-	v.count = count;
-	v.halt_ns = halt_ns;
-	exit_table_merge(t, &k, &v);
-}
-
 /* The VM's exits in the window; another VM with the same reasons must not count. */
 static void window_table(struct exit_table *t, unsigned isa)
 {
@@ -67,11 +54,12 @@ static void window_table(struct exit_table *t, unsigned isa)
 
 	exit_table_init(t);
 	for (size_t i = 0; i < NB; i++) {
-		add(t, VM, isa, code_of(&buckets[i], isa), bucket_count[i], buckets[i].row == KS_ROW_HALT ? HALT_NS : 0);
-		add(t, OTHER_VM, isa, code_of(&buckets[i], isa), 1000, 0);
+		ks_add_exits(t, VM, isa, code_of(&buckets[i], isa), bucket_count[i],
+			     buckets[i].row == KS_ROW_HALT ? HALT_NS : 0);
+		ks_add_exits(t, OTHER_VM, isa, code_of(&buckets[i], isa), 1000, 0);
 	}
 	for (size_t i = 0; i < 3; i++)
-		add(t, VM, isa, others[i], other_count[i], 0);
+		ks_add_exits(t, VM, isa, others[i], other_count[i], 0);
 }
 
 static void put(const char *dir, const char *name, uint64_t v)
@@ -115,24 +103,18 @@ static void read_dir(const char *dir, struct kvm_stat_values *out)
 
 static void one_isa(const char *base, unsigned isa)
 {
-	struct exit_table t;
+	struct exit_table t0, t2;
 	struct ks_snap s[4];
 	struct kvm_stat_values k[2];
 	struct ks_result r;
-	struct ks_input in = { .isa = isa, .kernel_major = 6, .kernel_minor = 12,
-			       .k = { &k[0], &k[1] }, .snap = { &s[0], &s[1], &s[2], &s[3] } };
+	struct ks_input in = ks_input_of(isa, k, s);
 	uint64_t total = 0, val[NB];
 	char k1[128], k2[128];
 
 	/* BPF: nothing at S0/S1, the window's exits at S2/S3 (a VM quiet at both reads). */
-	exit_table_init(&t);
-	ks_snap_from_table(&s[0], &t, VM, isa);
-	exit_table_free(&t);
-	s[1] = s[0];
-	window_table(&t, isa);
-	ks_snap_from_table(&s[2], &t, VM, isa);
-	exit_table_free(&t);
-	s[3] = s[2];
+	exit_table_init(&t0);
+	window_table(&t2, isa);
+	ks_quiet_snaps(s, &t0, &t2, VM, isa);
 	for (size_t i = 0; i < NB; i++)
 		total += bucket_count[i];
 	for (size_t i = 0; i < 3; i++)

@@ -29,11 +29,11 @@
 #include "session.h"
 #include "signals.h"
 #include "target.h"
+#include "ticks.h"
 #include "timeline_save.h"
 
 #define ERR_MAX 512
 #define VM_POLL_MS 200 /* how often a --vm target is checked for having exited */
-#define METRICS_HTTP_REFRESH_S 1.0 /* how old a scrape's numbers can be */
 
 /* Outputs of one run. The table goes to stderr when CSV or JSON took stdout. An output that
  * fails is closed and dropped: the run goes on writing the others, so what was collected still
@@ -220,7 +220,8 @@ int profile_main(int argc, char **argv)
 	struct exit_table prev, cur;
 	struct metrics_http *mh = NULL;
 	enum stop_reason why = STOP_ERROR;
-	double t_start, t_prev, next_tick, deadline, next_names = 0, next_http = 0, next_file = 0, file_period = 0;
+	struct ticks tk;
+	double t_start, t_prev, deadline, next_names = 0;
 	bool metrics_failed = false;
 	int sfd, rc = CLI_FAILED;
 
@@ -295,15 +296,13 @@ int profile_main(int argc, char **argv)
 	if (a.vm_pid)
 		remember_vm(a.vm_pid);
 	t_start = t_prev = clock_now_s();
-	next_tick = a.interval_s > 0 ? t_start + a.interval_s : 0;
 	deadline = a.duration_s > 0 ? t_start + a.duration_s : 0;
-	next_http = mh ? t_start : 0;
-	file_period = a.interval_s > 0 ? a.interval_s : ARGS_METRICS_FILE_PERIOD_S;
-	next_file = a.metrics_file ? t_start : 0;
+	ticks_init(&tk, t_start, a.interval_s, mh != NULL, a.metrics_file != NULL);
 
 	for (;;) {
 		double t = clock_now_s(), wake = t + VM_POLL_MS / 1000.0;
 		struct pollfd pfd = { sfd, POLLIN, 0 };
+		unsigned due;
 		int n;
 
 		if (deadline && t >= deadline) {
@@ -318,51 +317,43 @@ int profile_main(int argc, char **argv)
 			session_for_each_tgid(&s, remember_vm);
 			next_names = t + 1.0;
 		}
-		if (next_tick && t >= next_tick) {
-			struct exit_table delta;
-			struct report r = { "interval", t - t_start, t - t_prev, vm_name, a.time_split };
-
-			if (session_read(&s, &cur) || exit_table_delta(&delta, &cur, &prev)) {
-				fprintf(stderr, "exitprof: cannot read the BPF maps (%s)\n", strerror(errno));
-				break;
-			}
-			remember_vms(&cur);
-			emit(&out, &a, &delta, &r);
-			exit_table_free(&delta);
-			exit_table_free(&prev);
-			prev = cur;
-			t_prev = t;
-			if (out.reader_gone) {
-				why = STOP_READER_GONE;
-				break;
-			}
-			while (next_tick <= t)
-				next_tick += a.interval_s;
-		}
-		if ((next_http && t >= next_http) || (next_file && t >= next_file)) {
-			bool to_file = next_file && t >= next_file;
-
+		due = ticks_due(&tk, t);
+		if (due) { /* one read for the report and the metrics due now */
 			if (session_read(&s, &cur)) {
 				fprintf(stderr, "exitprof: cannot read the BPF maps (%s)\n", strerror(errno));
 				break;
 			}
 			remember_vms(&cur);
-			if (publish_metrics(&a, next_http && t >= next_http ? mh : NULL, to_file, &cur, &s)) {
-				metrics_failed = true;
-				next_file = 0; /* one error line; the table still gets everything */
-			}
-			exit_table_free(&cur);
-			while (next_http && next_http <= t)
-				next_http += METRICS_HTTP_REFRESH_S;
-			while (next_file && next_file <= t)
-				next_file += file_period;
 		}
-		if (next_http && next_http < wake)
-			wake = next_http;
-		if (next_file && next_file < wake)
-			wake = next_file;
-		if (next_tick && next_tick < wake)
-			wake = next_tick;
+		if (due & TICK_BIT(TICK_INTERVAL)) {
+			struct exit_table delta;
+			struct report r = { "interval", t - t_start, t - t_prev, vm_name, a.time_split };
+
+			if (exit_table_delta(&delta, &cur, &prev)) {
+				fprintf(stderr, "exitprof: cannot read the BPF maps (%s)\n", strerror(errno));
+				exit_table_free(&cur);
+				break;
+			}
+			emit(&out, &a, &delta, &r);
+			exit_table_free(&delta);
+			exit_table_free(&prev);
+			prev = cur; /* the same rows: cur is read below, then freed as prev */
+			t_prev = t;
+			if (out.reader_gone) {
+				why = STOP_READER_GONE;
+				break;
+			}
+		}
+		if (due & (TICK_BIT(TICK_HTTP) | TICK_BIT(TICK_FILE))) {
+			if (publish_metrics(&a, due & TICK_BIT(TICK_HTTP) ? mh : NULL, due & TICK_BIT(TICK_FILE), &cur, &s)) {
+				metrics_failed = true;
+				tk.next[TICK_FILE] = 0; /* one error line; the table still gets everything */
+			}
+		}
+		if (due && !(due & TICK_BIT(TICK_INTERVAL))) /* else prev holds it */
+			exit_table_free(&cur);
+		ticks_advance(&tk, due, t);
+		wake = ticks_wake(&tk, wake);
 		if (deadline && deadline < wake)
 			wake = deadline;
 		n = poll(&pfd, 1, (int)((wake - t) * 1000.0) + 1);

@@ -61,9 +61,7 @@ kvm_stats_run() {
 	_bad=""
 	_n=0
 	while read -r _stat _reason _kvm _lo _hi _verdict _rest; do
-		_code=$(reason_code "$_reason")
-		[ -n "$_code" ] || continue
-		_want=$(awk -v c="$_code" '$1 == c { print $2 }' "$_d/expect.counts")
+		_want=$(expect_count_named "$_d/expect.counts" "$_reason")
 		[ -n "$_want" ] || continue
 		_n=$((_n + 1))
 		[ "$_kvm" = "$_want" ] || _bad="$_bad $_stat($_reason):kvm=$_kvm,guest=$_want"
@@ -88,9 +86,7 @@ kvm_stats_three() {
 	_n=0
 	_cmp=""
 	while read -r _stat _reason _patch _bpf _kvm _verdict _rest; do
-		_code=$(reason_code "$_reason")
-		[ -n "$_code" ] || continue
-		_want=$(awk -v c="$_code" '$1 == c { print $2 }' "$_d/expect.counts")
+		_want=$(expect_count_named "$_d/expect.counts" "$_reason")
 		[ -n "$_want" ] || continue
 		_n=$((_n + 1))
 		_cmp="$_cmp $_stat=$_patch/$_bpf/$_kvm"

@@ -132,6 +132,15 @@ expect_code() { # GUEST-OUTPUT LABEL: the decimal code of that label's EXPECT li
 
 expect_counts_of() { expect_lines "$1" | cut -d' ' -f1,3; } # GUEST-OUTPUT: "reason count" of those
 
+# expect_count_named COUNTS NAME: the guest's count, in COUNTS (expect_counts_of), of the exit
+# reason NAME as this ISA's table names it (matched by code); empty if the table has no such name
+# or the guest did not count that reason.
+expect_count_named() {
+	_ecn=$(reason_code "$2")
+	[ -n "$_ecn" ] || return 0
+	awk -v c="$_ecn" '$1 == c { print $2 }' "$1"
+}
+
 expect_counts() { expect_counts_of "$GUEST_DIR/guest.out"; } # the same, of the last run_guest
 
 # The CPUID leaves a guest read (mixguest --snapshot / --query), one line per read:
