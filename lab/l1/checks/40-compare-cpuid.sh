@@ -22,11 +22,17 @@ CMP_BUSY=${CMP_BUSY:-cpuid=3000,io=60,msr=20}
 # This ISA's name of the cpuid exit, as the comparison's table rows say it (lib/machine.sh).
 CMP_CPUID=$(reason_name "$(guest_reason cpuid)")
 
+cmp_step() { # what: a console line with L1's uptime, so a stalled step shows where it stalled
+	echo "LAB-LOG compare: $* uptime=$(cut -d' ' -f1 /proc/uptime)"
+}
+
 cmp_run() { # name args...: exitprof --compare-cpuid ARGS -> $CMP_DIR/name.{out,err}, CMP_RC
 	_cn=$1
 	shift
+	cmp_step "$_cn: exitprof --compare-cpuid $*"
 	exitprof --compare-cpuid "$@" >"$CMP_DIR/$_cn.out" 2>"$CMP_DIR/$_cn.err"
 	CMP_RC=$?
+	cmp_step "$_cn: exit $CMP_RC"
 }
 
 cmp_row() { # name reason: "patch bpf diff own" of that table row
@@ -74,7 +80,9 @@ else
 	# A busy 2-vCPU guest across two comparisons (global, then per-VM).
 	mixguest --loop $CMP_BUSY $CMP_BUSY >"$CMP_DIR/busy-guest.out" 2>"$CMP_DIR/busy-guest.err" &
 	_gp=$!
+	cmp_step "busy guest pid $_gp started"
 	wait_for_line "$CMP_DIR/busy-guest.out" '^VCPU 1 ' 10 $_gp
+	cmp_step "busy guest: $(grep -c '^VCPU ' "$CMP_DIR/busy-guest.out") vCPU threads running"
 	sleep 0.3
 	cmp_run compare-busy --duration 1 --vm $_gp
 	_busy_rc=$CMP_RC
@@ -86,6 +94,7 @@ else
 	echo 1 >$CMP_PARAM
 	kill $_gp 2>/dev/null
 	wait $_gp 2>/dev/null
+	cmp_step "busy guest ended (status $?)"
 	# The guest's exits must be in the global comparison: far more cpuid exits than the reads'.
 	_bc=$(cmp_row compare-busy "$CMP_CPUID")
 	_bown=$(echo "$_bc" | cut -d' ' -f4)

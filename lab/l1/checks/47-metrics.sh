@@ -90,7 +90,8 @@ EOF
 		_bad="$_bad promql != summary: $(diff "$_d/promql.txt" "$_d/summary.txt" | grep '^[-+][^-+]' | tr '\n' ' ')"
 	fi
 	expect_lines "$_d/guest.out" >"$_d/expect.txt"
-	while read -r _ _r _want; do
+	while read -r _code _ _want; do
+		_r=$(reason_name "$_code") # this ISA's name, as exitprof's reason label has it
 		_got=$(sed -n "s/^$_r \([0-9]*\)$/\1/p" "$_d/promql.txt")
 		[ "$_got" = "$_want" ] || _bad="$_bad $_r:promql=${_got:-none},guest=$_want"
 	done <"$_d/expect.txt"
