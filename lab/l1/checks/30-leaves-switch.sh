@@ -75,12 +75,16 @@ else
 			fi
 		fi
 	done
+	# total_in_mode MODE NAME: the total count (0x4FFFFFFF's eax) a new VM reads with exit_stats
+	# MODE; empty if the write or the guest failed.
+	total_in_mode() {
+		echo "$1" >$PARAM && query_guest "$2" 4fffffff:0 &&
+			echo $(($(leaf_regs "$GUEST_DIR/guest.out" 0 | cut -d' ' -f1)))
+	}
 	# Modes: a busy VM first, then a new VM reads its total in mode 1 and in mode 2.
 	_busy=5000
 	timeout 60 mixguest cpuid=$_busy >/dev/null 2>&1
-	echo 1 >$PARAM && query_guest leaves-global 4fffffff:0 && _g=$(leaf_regs "$GUEST_DIR/guest.out" 0)
-	echo 2 >$PARAM && query_guest leaves-pervm 4fffffff:0 && _p=$(leaf_regs "$GUEST_DIR/guest.out" 0)
-	_gn=$(($(echo "$_g" | cut -d' ' -f1))) _pn=$(($(echo "$_p" | cut -d' ' -f1)))
+	_gn=$(total_in_mode 1 leaves-global) _pn=$(total_in_mode 2 leaves-pervm)
 	# Per-VM: only its own 10 cpuids, the read itself and a few npf/intr; global: >= the busy VM.
 	if [ "$_gn" -ge $_busy ] && [ "$_pn" -ge 11 ] && [ "$_pn" -lt 100 ]; then
 		result leaves-modes PASS "after a VM with $_busy cpuid exits, a new VM reads total $_gn in mode 1 (global), $_pn in mode 2 (its own)"
@@ -89,11 +93,10 @@ else
 	fi
 	# Off means uncounted: the global total across a busy VM run with 0 grows only by the two
 	# reading VMs' own few exits.
-	echo 1 >$PARAM && query_guest leaves-frozen-before 4fffffff:0 && _g=$(leaf_regs "$GUEST_DIR/guest.out" 0)
+	_gn=$(total_in_mode 1 leaves-frozen-before)
 	echo 0 >$PARAM && timeout 60 mixguest cpuid=$_busy >/dev/null 2>&1
-	echo 1 >$PARAM && query_guest leaves-frozen-after 4fffffff:0 && _g2=$(leaf_regs "$GUEST_DIR/guest.out" 0)
-	_gn=$(($(echo "$_g" | cut -d' ' -f1))) _g2n=$(($(echo "$_g2" | cut -d' ' -f1)))
-	if [ "$_gn" -gt 0 ] && [ "$_g2n" -ge "$_gn" ] && [ $((_g2n - _gn)) -lt 200 ]; then
+	_g2n=$(total_in_mode 1 leaves-frozen-after)
+	if [ "${_gn:-0}" -gt 0 ] && [ "${_g2n:-0}" -ge "$_gn" ] && [ $((_g2n - _gn)) -lt 200 ]; then
 		result leaves-frozen PASS "global total $_gn, then a VM with $_busy cpuid exits under exit_stats=0, then $_g2n: +$((_g2n - _gn)), the reading VMs' own"
 	else
 		result leaves-frozen FAIL "global total $_gn, then $_g2n after a VM with $_busy cpuid exits under exit_stats=0 (want +0..199)"
