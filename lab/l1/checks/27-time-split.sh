@@ -105,15 +105,38 @@ tsplit_vmm() {
 				ok ? "" : " OUT"
 		  } else {
 			lim = $3 * (g0 + spread) + q[$1]; ok = (t[$1] == $3 && $3 > 0 && d >= 0 && d <= lim)
+			over += (t[$1] == $3 && $3 > 0 && d > lim)
 			printf "vCPU %s: rounds %d timed-io %d vmm_ns %d USER %d (%+.1f%%) excess %d <= %d (%d x (%.0f + 2 x (%d+%d)) + runq %d)%s; ",
 				$1, $3, t[$1], v[$1], $2, ($2 ? 100 * d / $2 : 0), d, lim, $3, g0, c[1], c[2], q[$1], ok ? "" : " OUT"
 		  }
 		  bad += !ok }
-		END { if (n < 2) printf "USER lines of %d vCPUs, want 2; ", n; print (bad || n < 2) ? "FAIL" : "PASS" }')
+		END { if (n < 2) printf "USER lines of %d vCPUs, want 2; ", n
+			print (n < 2 || bad > over) ? "FAIL" : bad ? "OVER" : "PASS" }')
+	TSPLIT_OVER_ONLY=""
 	case $_out in
 	*PASS) result "$1" PASS "${_out%PASS}" ;;
+	*OVER)
+		TSPLIT_OVER_ONLY=$(printf '%s' "${_out%OVER}" | sed 's/.*\(excess [0-9]* <= [0-9]*\).*/\1/')
+		result "$1" FAIL "${_out%OVER}"
+		;;
 	*) result "$1" FAIL "${_out%FAIL}" ;;
 	esac
+}
+
+# tsplit_vmm_case NAME MIXGUEST-ARGS...: tsplit_case and tsplit_vmm, repeated (at most 3 runs)
+# only when every count agreed and just an excess fell above its bound: an interrupt or a host
+# pause of the emulator in the few instructions between a tracepoint and the VMM's clock read
+# lands on one side only (docs/lab.md). The earlier runs' figures go into the detail.
+tsplit_vmm_case() {
+	_earlier="" _run=1
+	while :; do
+		LAB_DEFER=1 LAB_DEFERRED="" TSPLIT_OVER_ONLY=""
+		tsplit_case "$@" && tsplit_vmm "$1"
+		[ -n "$TSPLIT_OVER_ONLY" ] && [ $_run -lt 3 ] || break
+		_earlier="$_earlier run $_run: $TSPLIT_OVER_ONLY;"
+		_run=$((_run + 1))
+	done
+	result_flush "${_earlier:+repeated, earlier:$_earlier}"
 }
 
 if ! have mixguest || ! have exitprof; then
@@ -121,11 +144,10 @@ if ! have mixguest || ! have exitprof; then
 elif [ ! -d "$TRACING/events/kvm/kvm_userspace_exit" ]; then
 	result split-vmm SKIP "no kvm:kvm_userspace_exit on this kernel: --time-split has nothing to split"
 else
-	tsplit_case split-vmm cpuid=200,io=2000,msr=20 cpuid=100,io=1000,msr=10,spin=200000 && tsplit_vmm split-vmm
+	tsplit_vmm_case split-vmm cpuid=200,io=2000,msr=20 cpuid=100,io=1000,msr=10,spin=200000
 
 	export EXITPROF_TRACEPOINTS=classic
-	tsplit_case split-classic cpuid=100,io=1000,msr=10 cpuid=100,io=500,msr=10,spin=200000 &&
-		tsplit_vmm split-classic
+	tsplit_vmm_case split-classic cpuid=100,io=1000,msr=10 cpuid=100,io=500,msr=10,spin=200000
 	unset EXITPROF_TRACEPOINTS
 
 	if tsplit_case split-runq --pin 0 cpuid=100,io=1500 cpuid=100,io=1500 cpuid=100,io=1500; then
