@@ -13,7 +13,8 @@
  * - tp_btf/ (BTF-typed raw tracepoints): the kernel calls the program with the tracepoint's own
  *   arguments. Nothing else runs: no trace record is built, and on VMX none of the VMCS reads
  *   that building kvm_exit's record takes. Needs the vendor module's BTF (the exit reason is read
- *   from the vCPU, kvm_tp.h).
+ *   from the vCPU, kvm_tp.h): with plain loads where the kernel has bpf_rdonly_cast() (6.2+,
+ *   handle_kvm_exit_cast), else with bpf_probe_read_kernel() calls (handle_kvm_exit_btf).
  * - tp/ (classic tracepoints): the kernel first builds the event's record and the program reads
  *   it. Works wherever the tracepoints have BTF-described records: the fallback.
  * Both call the same on_exit()/on_entry() below.
@@ -377,21 +378,68 @@ static __always_inline __u32 btf_exit_reason(struct kvm_vcpu *vcpu, __u32 isa)
 	return 0xffffffffu;
 }
 
+/* Linux >= 6.2; weak, so that the object still opens where it is missing (handle_kvm_exit_cast is
+ * then not loaded, session.c). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+/* The kernel word at p, read with one plain load that the JIT guards with an exception-table
+ * entry (no helper call). bpf_rdonly_cast() takes only a vmlinux type, and the vendor structs
+ * live in the vendor module's BTF when KVM is a module; so p is cast to a vmlinux struct that
+ * holds an unsigned long at offset 0, and the vendor struct supplies only CO-RE offsets. */
+static __always_inline __u64 cast_word(const void *p)
+{
+	const struct rb_node *w = bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct rb_node));
+
+	return w->__rb_parent_color;
+}
+
+/* btf_exit_reason() with plain loads instead of bpf_probe_read_kernel() calls. The exit reasons
+ * are 32-bit and x86 is little-endian: the low half of the word is the reason. */
+static __always_inline __u32 cast_exit_reason(struct kvm_vcpu *vcpu, __u32 isa)
+{
+	if (isa == EXIT_ISA_VMX && bpf_core_type_exists(struct vcpu_vmx)) {
+		const char *vmx = (const char *)vcpu - bpf_core_field_offset(struct vcpu_vmx, vcpu);
+
+		return (__u32)cast_word(vmx + bpf_core_field_offset(struct vcpu_vmx, exit_reason.full));
+	}
+	if (isa == EXIT_ISA_SVM && bpf_core_type_exists(struct vcpu_svm)) {
+		const char *svm = (const char *)vcpu - bpf_core_field_offset(struct vcpu_svm, vcpu);
+		__u64 vmcb = cast_word(svm + bpf_core_field_offset(struct vcpu_svm, vmcb));
+
+		return (__u32)cast_word((const char *)vmcb + bpf_core_field_offset(struct vmcb, control.exit_code));
+	}
+	return 0xffffffffu;
+}
+
 /* Some kernels (6.12 stable, 6.13) type every raw tracepoint pointer argument as maybe-NULL, so
  * the verifier refuses a dereference without this test. */
-SEC("tp_btf/kvm_exit")
-int BPF_PROG(handle_kvm_exit_btf, struct kvm_vcpu *vcpu, __u32 isa)
+static __always_inline void btf_exit(struct kvm_vcpu *vcpu, __u32 isa, const bool cast)
 {
 	__u32 vcpu_id, reason;
 
 	if (!vcpu)
-		return 0;
+		return;
 	vcpu_id = vcpu->vcpu_id;
-	reason = btf_exit_reason(vcpu, isa);
+	reason = cast ? cast_exit_reason(vcpu, isa) : btf_exit_reason(vcpu, isa);
 	if (hot_extras)
 		on_exit(vcpu_id, isa, reason, true);
 	else
 		on_exit(vcpu_id, isa, reason, false);
+}
+
+/* Where the kernel has bpf_rdonly_cast(): the one session.c prefers. */
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(handle_kvm_exit_cast, struct kvm_vcpu *vcpu, __u32 isa)
+{
+	btf_exit(vcpu, isa, true);
+	return 0;
+}
+
+/* Elsewhere (Linux 6.1): the exit reason through bpf_probe_read_kernel(). */
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(handle_kvm_exit_btf, struct kvm_vcpu *vcpu, __u32 isa)
+{
+	btf_exit(vcpu, isa, false);
 	return 0;
 }
 

@@ -121,6 +121,12 @@ struct vcpu_svm {
 	struct vmcb *vmcb;
 };
 
+/* include/linux/rbtree_types.h: any vmlinux struct with an unsigned long at offset 0 would do;
+ * the cast programs read kernel words through it (exitprof.bpf.c, cast_word). */
+struct rb_node {
+	unsigned long __rb_parent_color;
+};
+
 #pragma clang attribute pop
 
 #endif /* EXITPROF_KVM_TP_H */

@@ -166,7 +166,7 @@ done
 EXITPROF_TRACEPOINTS=btf "$exe" --all --duration 1 --bpf-stats >/dev/null 2>"$tmp/tp.err"
 rc=$?
 if [ $vendor_btf = 1 ]; then
-	[ "$rc" = 0 ] && grep -q 'bpf-stats handle_kvm_exit_btf ' "$tmp/tp.err" ||
+	[ "$rc" = 0 ] && grep -q 'bpf-stats handle_kvm_exit_\(btf\|cast\) ' "$tmp/tp.err" ||
 		fail "EXITPROF_TRACEPOINTS=btf with vendor BTF -> $rc: $(cat "$tmp/tp.err")"
 	want=btf
 else

@@ -39,12 +39,15 @@ uint32_t session_max_keys(int ncpus)
 
 /* Sets the programs of one flavour to load (the optional ones only where their tracepoint
  * exists) and the other flavour's not; the --time-split ones only with it (the sched programs in
- * both flavours: they are tp_btf only). */
-static void set_programs(struct exitprof_bpf *obj, const struct tp_avail *tp, enum tp_flavour f, bool split)
+ * both flavours: they are tp_btf only). cast: the tp_btf kvm_exit program that reads the exit
+ * reason with bpf_rdonly_cast(), instead of the one with helper calls. */
+static void set_programs(struct exitprof_bpf *obj, const struct tp_avail *tp, enum tp_flavour f, bool cast,
+			 bool split)
 {
 	bool btf = f == TP_FLAVOUR_BTF;
 
-	bpf_program__set_autoload(obj->progs.handle_kvm_exit_btf, btf);
+	bpf_program__set_autoload(obj->progs.handle_kvm_exit_cast, btf && cast);
+	bpf_program__set_autoload(obj->progs.handle_kvm_exit_btf, btf && !cast);
 	bpf_program__set_autoload(obj->progs.handle_kvm_entry_btf, btf);
 	bpf_program__set_autoload(obj->progs.handle_kvm_userspace_exit_btf, btf && tp->userspace_exit);
 	bpf_program__set_autoload(obj->progs.handle_kvm_vcpu_wakeup_btf, btf && tp->vcpu_wakeup);
@@ -72,7 +75,8 @@ static void drop_object(struct session *s)
 }
 
 /* Opens, configures, loads and attaches one flavour's programs; on failure nothing stays loaded. */
-static int open_flavour(struct session *s, const struct session_cfg *cfg, enum tp_flavour f, char *err, size_t errlen)
+static int open_flavour(struct session *s, const struct session_cfg *cfg, enum tp_flavour f, bool cast, char *err,
+			size_t errlen)
 {
 	struct exitprof_bpf *obj;
 	int e;
@@ -84,6 +88,7 @@ static int open_flavour(struct session *s, const struct session_cfg *cfg, enum t
 	}
 	s->obj = obj;
 	s->flavour = f;
+	s->exit_cast = f == TP_FLAVOUR_BTF && cast;
 	obj->rodata->targ_tgid = cfg->tgid;
 	obj->rodata->targ_vcpu = cfg->vcpu;
 	obj->rodata->timeline = cfg->timeline;
@@ -99,7 +104,7 @@ static int open_flavour(struct session *s, const struct session_cfg *cfg, enum t
 	bpf_map__set_max_entries(obj->maps.vm_start, cfg->timeline ? EXITPROF_MAX_VMS : 1);
 	obj->rodata->time_split = cfg->time_split;
 	obj->rodata->hot_extras = cfg->timeline || cfg->time_split;
-	set_programs(obj, &cfg->tp, f, cfg->time_split);
+	set_programs(obj, &cfg->tp, f, cast, cfg->time_split);
 
 	e = exitprof_bpf__load(obj);
 	if (e == -ENOMEM && cfg->max_keys) {
@@ -155,7 +160,11 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 		session_close(s);
 		return -1;
 	}
-	if (btf && open_flavour(s, cfg, TP_FLAVOUR_BTF, err, errlen) == 0)
+	/* The cast program where the kernel has the kfunc; should its verifier still refuse it, the
+	 * helper-call one, which reads the same field. */
+	if (btf && tp_btf_cast_usable() && open_flavour(s, cfg, TP_FLAVOUR_BTF, true, err, errlen) == 0)
+		goto opened;
+	if (btf && open_flavour(s, cfg, TP_FLAVOUR_BTF, false, err, errlen) == 0)
 		goto opened;
 	if (btf && req == TP_REQUEST_BTF) {
 		session_close(s);
@@ -169,14 +178,14 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 			fprintf(stderr, "exitprof: note: the tp_btf programs did not load, using the classic tracepoints: %s\n",
 				why);
 	}
-	if (open_flavour(s, cfg, TP_FLAVOUR_CLASSIC, err, errlen)) {
+	if (open_flavour(s, cfg, TP_FLAVOUR_CLASSIC, false, err, errlen)) {
 		session_close(s);
 		return -1;
 	}
 opened:
 	if (cfg->verbose)
-		fprintf(stderr, "exitprof: %s tracepoints%s%s%s\n", tp_flavour_name(s->flavour), *why ? " (" : "", why,
-			*why ? ")" : "");
+		fprintf(stderr, "exitprof: %s tracepoints%s%s%s%s\n", tp_flavour_name(s->flavour),
+			s->exit_cast ? ", exit reason by bpf_rdonly_cast" : "", *why ? " (" : "", why, *why ? ")" : "");
 	return 0;
 }
 

@@ -31,6 +31,7 @@ struct session {
 	int ncpus;
 	uint32_t max_keys;	/* size the exits map got */
 	enum tp_flavour flavour; /* which programs were loaded */
+	bool exit_cast;		 /* tp_btf's kvm_exit program is handle_kvm_exit_cast */
 	bool attached;
 	int stats_fd;		/* BPF_ENABLE_STATS handle, -1 = off */
 };

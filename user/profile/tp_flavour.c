@@ -60,3 +60,15 @@ int tp_btf_usable(char *why, size_t len)
 		snprintf(why, len, "the kernel's BTF (vmlinux, %s) has no struct %s.%s", module, st, member);
 	return found;
 }
+
+int tp_btf_cast_usable(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int found;
+
+	if (!vmlinux)
+		return 0;
+	found = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) >= 0;
+	btf__free(vmlinux);
+	return found;
+}

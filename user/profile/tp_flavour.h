@@ -18,4 +18,8 @@ const char *tp_flavour_name(enum tp_flavour f);
  * reason in why otherwise. */
 int tp_btf_usable(char *why, size_t len);
 
+/* 1 if the kernel's BTF has the kfunc bpf_rdonly_cast() (Linux >= 6.2), with which the tp_btf
+ * kvm_exit program reads the exit reason with plain loads instead of helper calls. */
+int tp_btf_cast_usable(void);
+
 #endif

@@ -143,8 +143,6 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 	_cyc=$(($(leaf_field "$_f" $_last ebx) * 4294967296 + $(leaf_field "$_f" $_last ecx)))
 	_prog=$(for _p in handle_kvm_exit handle_kvm_entry; do bpf_stat "$GUEST_DIR/exitprof.err" $_p avg_ns; done |
 		awk '{ s += $1 } END { print s + 0 }')
-	_prog=$(awk '$2 == "bpf-stats" && $3 ~ /^handle_kvm_(exit|entry)(_btf)?$/ { s += $9 }
-		END { print s + 0 }' "$GUEST_DIR/exitprof.err")
 	_cmp=$(awk -v cyc="$_cyc" -v khz="$_khz" -v tol="$LEAF_TOL_PCT" -v prog="$_prog" -v cpuid="$_cpuid" \
 		-v noise="$_noise_list" '
 		BEGIN { k = split(noise, nl, " "); for (i = 1; i <= k; i++) { split(nl[i], p, ":"); late[p[1]] = p[2] } }
@@ -169,21 +167,26 @@ check_leaves() { # name: the snapshot (leaves read inside the guest) against exi
 	fi
 }
 
-# Which programs ran (the --bpf-stats lines name them) against what the kernel's BTF offers: the
-# vendor struct's name is a string in the BTF's string table (vmlinux, or the vendor module's).
+# Which programs ran (the --bpf-stats lines name them) against what the kernel offers: the
+# vendor struct's name is a string in the BTF's string table (vmlinux, or the vendor module's);
+# the kfunc bpf_rdonly_cast (Linux >= 6.2) is a symbol in /proc/kallsyms. The tp_btf kvm_exit
+# program is handle_kvm_exit_cast where both are there, handle_kvm_exit_btf where only the struct.
 check_tracepoints() {
-	_want=classic _where=""
+	_want=classic _where="" _cast="no bpf_rdonly_cast"
 	for _b in /sys/kernel/btf/vmlinux /sys/kernel/btf/kvm_amd /sys/kernel/btf/kvm_intel; do
 		[ -r "$_b" ] && grep -q "vcpu_$LAB_ISA" "$_b" && _want=btf _where="$_where ${_b##*/}"
 	done
+	grep -q ' bpf_rdonly_cast$' /proc/kallsyms && _cast="bpf_rdonly_cast in kallsyms" &&
+		[ $_want = btf ] && _want=cast
 	_def=classic _cls=""
 	grep -q 'bpf-stats handle_kvm_exit_btf ' "$ART/snap/exitprof.err" 2>/dev/null && _def=btf
-	grep -q 'bpf-stats handle_kvm_exit ' "$ART/snap/exitprof.err" 2>/dev/null || [ $_def = btf ] || _def=none
+	grep -q 'bpf-stats handle_kvm_exit_cast ' "$ART/snap/exitprof.err" 2>/dev/null && _def=cast
+	grep -q 'bpf-stats handle_kvm_exit ' "$ART/snap/exitprof.err" 2>/dev/null || [ $_def != classic ] || _def=none
 	grep -q 'bpf-stats handle_kvm_exit ' "$ART/mix1-classic/exitprof.err" 2>/dev/null && _cls=classic
 	if [ "$_def" = "$_want" ] && [ "$_cls" = classic ]; then
-		result tracepoints PASS "default: $_def programs (struct vcpu_$LAB_ISA in BTF:${_where:- none}); EXITPROF_TRACEPOINTS=classic: classic programs"
+		result tracepoints PASS "default: $_def programs (struct vcpu_$LAB_ISA in BTF:${_where:- none}; $_cast); EXITPROF_TRACEPOINTS=classic: classic programs"
 	else
-		result tracepoints FAIL "default loaded ${_def} programs, want $_want (struct vcpu_$LAB_ISA in BTF:${_where:- none}); EXITPROF_TRACEPOINTS=classic loaded ${_cls:-not the classic} programs; $(grep -m 1 'tp_btf programs did not load' "$ART/snap/exitprof.err")"
+		result tracepoints FAIL "default loaded ${_def} programs, want $_want (struct vcpu_$LAB_ISA in BTF:${_where:- none}; $_cast); EXITPROF_TRACEPOINTS=classic loaded ${_cls:-not the classic} programs; $(grep -m 1 'tp_btf programs did not load' "$ART/snap/exitprof.err")"
 	fi
 }
 

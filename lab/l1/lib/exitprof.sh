@@ -80,5 +80,5 @@ profiler_attached() {
 # run_time_ns or avg_ns, as its stderr line names them); empty if the program was not loaded.
 # PROGRAM is the classic tracepoint program's name; its tp_btf twin is PROGRAM_btf.
 bpf_stat() {
-	awk -v p="$2" -v k="$3" '$2 == "bpf-stats" && ($3 == p || $3 == p "_btf") { for (i = 4; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"
+	awk -v p="$2" -v k="$3" '$2 == "bpf-stats" && ($3 == p || $3 == p "_btf" || $3 == p "_cast") { for (i = 4; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"
 }
