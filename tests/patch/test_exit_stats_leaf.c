@@ -12,9 +12,10 @@
  * pseudo-random values (fixed seed, printed).
  *
  * The guest picks ecx, so every index derived from it must go through
- * array_index_nospec() (Spectre v1). shim/nospec.c logs the calls; the slot and
- * classify checks below require the clamp, with the right bound, on each lookup.
- * (exit_stats.c's own clamp, on the counter read, is kernel-only: not tested here.)
+ * array_index_nospec() (Spectre v1). shim/nospec.c logs the calls; the slot,
+ * classify and read checks below require the clamp, with the right bound, on each
+ * lookup. The slot mapping is the header's inline kvm_exit_stats_slot(), the one
+ * the exit hooks use too (their own test: test_exit_stats_hooks.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,12 +42,12 @@ static int expected_slot(unsigned isa, uint32_t code)
 	if (code < 0x100)
 		return (int)code;
 	if (isa != KVM_EXIT_STATS_ISA_SVM)
-		return KVM_EXIT_STATS_NO_SLOT;
+		return 0x105; /* "other" */
 	if (code >= 0x400 && code <= 0x403)
 		return 0x100 + (int)(code - 0x400);
 	if (code == 0xffffffffu)
 		return 0x104;
-	return KVM_EXIT_STATS_NO_SLOT;
+	return 0x105;
 }
 
 static void check_slot(uint32_t code, void *arg)
@@ -57,7 +58,10 @@ static void check_slot(uint32_t code, void *arg)
 
 	CHECK(slot == expected_slot(o->isa, code), "isa %u code 0x%x: slot %d, want %d",
 	      o->isa, code, slot, expected_slot(o->isa, code));
-	if (slot == KVM_EXIT_STATS_NO_SLOT)
+	CHECK(slot >= 0 && slot < KVM_EXIT_STATS_NR_SLOTS, "isa %u code 0x%x: slot %d out of range",
+	      o->isa, code, slot);
+	/* Every code without a slot of its own shares "other". */
+	if (slot == KVM_EXIT_STATS_SLOT_OTHER || slot < 0 || slot >= KVM_EXIT_STATS_NR_SLOTS)
 		return;
 	/* A slot computed from the code is clamped to its range (VMEXIT_INVALID's is a constant). */
 	if (slot < 0x100)
@@ -72,10 +76,6 @@ static void check_slot(uint32_t code, void *arg)
 		      "isa %u code 0x%x: slot not clamped to 0x400..0x403 (%lu calls, last %lu of %lu)",
 		      o->isa, code, shim_nospec_calls - calls, shim_nospec_last.index,
 		      shim_nospec_last.size);
-	CHECK(slot >= 0 && slot < KVM_EXIT_STATS_NR_SLOTS, "isa %u code 0x%x: slot %d out of range",
-	      o->isa, code, slot);
-	if (slot < 0 || slot >= KVM_EXIT_STATS_NR_SLOTS)
-		return;
 	CHECK(!o->used[slot] || o->owner[slot] == code, "isa %u: slot %d shared by 0x%x and 0x%x",
 	      o->isa, slot, o->owner[slot], code);
 	o->used[slot] = 1;
@@ -89,7 +89,8 @@ static void test_slots(void)
 
 		for_each_sample(check_slot, &o);
 	}
-	CHECK(KVM_EXIT_STATS_NR_SLOTS == 0x105, "slot count %d", KVM_EXIT_STATS_NR_SLOTS);
+	CHECK(KVM_EXIT_STATS_SLOT_OTHER == 0x105 && KVM_EXIT_STATS_NR_SLOTS == 0x106,
+	      "slot count %d, other %d", KVM_EXIT_STATS_NR_SLOTS, KVM_EXIT_STATS_SLOT_OTHER);
 }
 
 /* The stand-in itself: in range gives the index, anything else 0, as in the kernel. */
@@ -99,7 +100,7 @@ static void test_nospec_standin(void)
 	CHECK_C(array_index_nospec(0xffu, 0x100) == 0xffu);
 	CHECK_C(array_index_nospec(0x100u, 0x100) == 0);
 	CHECK_C(array_index_nospec(0xffffffffu, 0x100) == 0);
-	CHECK_C(array_index_nospec(KVM_EXIT_STATS_NO_SLOT, KVM_EXIT_STATS_NR_SLOTS) == 0);
+	CHECK_C(array_index_nospec(KVM_EXIT_STATS_ALL_SLOTS, KVM_EXIT_STATS_NR_SLOTS) == 0);
 	CHECK_C(array_index_nospec(KVM_EXIT_STATS_NR_SLOTS - 1, KVM_EXIT_STATS_NR_SLOTS) ==
 		KVM_EXIT_STATS_NR_SLOTS - 1);
 }
@@ -112,6 +113,12 @@ static bool fake_handled(uint32_t reason)
 	return ((reason * 2654435761u) >> 31) != 0;
 }
 
+static bool always_handled(uint32_t reason)
+{
+	(void)reason;
+	return true;
+}
+
 static unsigned handled_calls[KVM_EXIT_STATS_NR_SLOTS];
 static unsigned current_isa;
 
@@ -121,9 +128,9 @@ static bool recording_handled(uint32_t reason)
 
 	CHECK(kvm_exit_stats_reason_defined(current_isa, reason),
 	      "isa %u: handler table asked about undefined code 0x%x", current_isa, reason);
-	CHECK(slot != KVM_EXIT_STATS_NO_SLOT, "isa %u: asked about slotless 0x%x", current_isa,
+	CHECK(slot != KVM_EXIT_STATS_SLOT_OTHER, "isa %u: asked about slotless 0x%x", current_isa,
 	      reason);
-	if (slot != KVM_EXIT_STATS_NO_SLOT)
+	if (slot >= 0 && slot < KVM_EXIT_STATS_SLOT_OTHER)
 		handled_calls[slot]++;
 	return fake_handled(reason);
 }
@@ -143,7 +150,7 @@ static void check_classify(uint32_t code, void *arg)
 	enum kvm_exit_stats_answer want;
 
 	/* The handled_slots[] lookup uses a clamped slot. */
-	if (kvm_exit_stats_reason_defined(a->isa, code) && slot != KVM_EXIT_STATS_NO_SLOT)
+	if (kvm_exit_stats_reason_defined(a->isa, code) && slot != KVM_EXIT_STATS_SLOT_OTHER)
 		CHECK(shim_nospec_calls > calls && shim_nospec_last.index == (unsigned long)slot &&
 			      shim_nospec_last.size == KVM_EXIT_STATS_NR_SLOTS,
 		      "isa %u code 0x%x: handled_slots[%d] not clamped to %d slots", a->isa, code,
@@ -151,7 +158,7 @@ static void check_classify(uint32_t code, void *arg)
 
 	if (!kvm_exit_stats_reason_defined(a->isa, code))
 		want = KVM_EXIT_STATS_UNDEFINED;
-	else if (kvm_exit_stats_slot(a->isa, code) == KVM_EXIT_STATS_NO_SLOT ||
+	else if (kvm_exit_stats_slot(a->isa, code) == KVM_EXIT_STATS_SLOT_OTHER ||
 		 !fake_handled(code))
 		want = KVM_EXIT_STATS_UNHANDLED;
 	else
@@ -172,6 +179,21 @@ static void test_classify(void)
 		for (int s = 0; s < KVM_EXIT_STATS_NR_SLOTS; s++)
 			CHECK(handled_calls[s] <= 1, "isa %u slot %d asked %u times", a.isa, s,
 			      handled_calls[s]);
+		CHECK(!a.handled[KVM_EXIT_STATS_SLOT_OTHER], "isa %u: the other slot reads as handled",
+		      a.isa);
+		/* Even a vendor that says yes to everything: "other" is never handled. */
+		{
+			bool all[KVM_EXIT_STATS_NR_SLOTS];
+
+			kvm_exit_stats_build_handled(a.isa, always_handled, all);
+			CHECK(!all[KVM_EXIT_STATS_SLOT_OTHER], "isa %u: other handled", a.isa);
+			if (a.isa == KVM_EXIT_STATS_ISA_SVM)
+				CHECK(kvm_exit_stats_classify(a.isa, all, 0x407) ==
+						      KVM_EXIT_STATS_UNHANDLED &&
+					      kvm_exit_stats_classify(a.isa, all, 0xfffffffc) ==
+						      KVM_EXIT_STATS_UNHANDLED,
+				      "SVM: slotless defined codes must read as not handled");
+		}
 		for_each_sample(check_classify, &a);
 		/* Each class must actually occur, or the checks above prove little. */
 		for (int k = 0; k < 3; k++)
@@ -266,6 +288,52 @@ static void test_regs(void)
 	      "valid zero: %x %x %x %x", r.eax, r.ebx, r.ecx, r.edx);
 }
 
+/* --- reading one set of counters ------------------------------------------ */
+
+/* The totals are not kept: kvm_exit_stats_read() sums every slot, "other" included; a
+ * single slot (the guest's choice) is read through array_index_nospec(). */
+static void test_read(void)
+{
+	static struct kvm_exit_stats s;
+	uint64_t want_count = 0, want_cycles = 0, count, cycles;
+	uint32_t seed = 777;
+
+	for (int i = 0; i < KVM_EXIT_STATS_NR_SLOTS; i++) {
+		s.count[i] = xorshift32(&seed);
+		s.cycles[i] = (uint64_t)xorshift32(&seed) << 20;
+		want_count += s.count[i];
+		want_cycles += s.cycles[i];
+	}
+	count = 5;
+	cycles = 7;
+	kvm_exit_stats_read(&s, KVM_EXIT_STATS_ALL_SLOTS, &count, &cycles);
+	CHECK(count == want_count + 5 && cycles == want_cycles + 7,
+	      "totals %" PRIu64 "/%" PRIu64 ", want %" PRIu64 "/%" PRIu64 " (added to 5/7)", count,
+	      cycles, want_count + 5, want_cycles + 7);
+	/* Only "other" counted: the totals see it, as they saw the old unslotted exits. */
+	memset(&s, 0, sizeof(s));
+	s.count[KVM_EXIT_STATS_SLOT_OTHER] = 3;
+	s.cycles[KVM_EXIT_STATS_SLOT_OTHER] = 99;
+	count = cycles = 0;
+	kvm_exit_stats_read(&s, KVM_EXIT_STATS_ALL_SLOTS, &count, &cycles);
+	CHECK(count == 3 && cycles == 99, "other not in the totals: %" PRIu64 "/%" PRIu64, count,
+	      cycles);
+	for (int i = 0; i < KVM_EXIT_STATS_NR_SLOTS; i++) {
+		unsigned long calls = shim_nospec_calls;
+
+		s.count[i] = 1000 + (uint64_t)i;
+		s.cycles[i] = 5000 + (uint64_t)i;
+		count = 1;
+		cycles = 2;
+		kvm_exit_stats_read(&s, i, &count, &cycles);
+		CHECK(count == 1001 + (uint64_t)i && cycles == 5002 + (uint64_t)i,
+		      "slot %d: %" PRIu64 "/%" PRIu64, i, count, cycles);
+		CHECK(shim_nospec_calls == calls + 1 && shim_nospec_last.index == (unsigned long)i &&
+			      shim_nospec_last.size == KVM_EXIT_STATS_NR_SLOTS,
+		      "slot %d: read not clamped to %d slots", i, KVM_EXIT_STATS_NR_SLOTS);
+	}
+}
+
 /* --- leaf numbers --------------------------------------------------------- */
 
 static void test_leaves(void)
@@ -289,6 +357,7 @@ int main(void)
 	test_classify();
 	test_known_codes();
 	test_regs();
+	test_read();
 	test_leaves();
 	return test_result("exit_stats_leaf");
 }
