@@ -152,3 +152,43 @@ leaf_regs() { # GUEST-OUTPUT IDX: "eax ebx ecx edx" (hex) of read IDX
 leaf_field() { # GUEST-OUTPUT IDX FIELD: one field of read IDX (in_ecx, eax, ...), as a decimal number
 	printf '%d' "$(sed -n "s/^LEAF vcpu=0 idx=$2 .* $3=\(0x[0-9a-f]*\).*/\1/p" "$1")"
 }
+
+# mix_scale K MIXGUEST-ARGS...: the same arguments, each mix's cpuid, io and msr counts times K
+# (options, spin= and the rest as they are), one line for `set --` or an unquoted expansion.
+mix_scale() {
+	_msk=$1
+	shift
+	for _msa in "$@"; do
+		case $_msa in
+		-*) printf '%s ' "$_msa" ;;
+		*=*) printf '%s ' "$(echo "$_msa" | awk -v k="$_msk" -v OFS=, -F, '{
+			for (i = 1; i <= NF; i++) { split($i, kv, "=")
+				if (kv[1] == "cpuid" || kv[1] == "io" || kv[1] == "msr") $i = sprintf("%s=%.0f", kv[1], kv[2] * k) }
+			print }')" ;;
+		*) printf '%s ' "$_msa" ;;
+		esac
+	done
+	echo
+}
+
+# guest_scale MS MIXGUEST-ARGS...: a guest sized in exits lasts as long as L1 takes for them,
+# and L1's clock runs at very different rates per exit (QEMU's lab: about 40 us per exit; Bochs:
+# far less, docs/lab.md). This runs ARGS once, unprofiled, reads the run's length (its TIME run
+# line) and sets GUEST_SCALE, the factor (at least 1) for mix_scale that makes the run last MS ms
+# of L1's clock, and SCALE_NOTE, what was measured (for a result's detail). A failed measuring
+# run gives 1 and says so.
+guest_scale() {
+	_gsms=$1
+	shift
+	mixguest "$@" >"$ART/scale.out" 2>&1
+	_gsns=$(sed -n 's/^TIME run ns=\([0-9]*\)$/\1/p' "$ART/scale.out")
+	if [ -z "$_gsns" ] || [ "$_gsns" = 0 ]; then
+		GUEST_SCALE=1
+		SCALE_NOTE="sizing run failed ($(head -c 100 "$ART/scale.out" | tr '\n' ' ')), counts x1"
+		return
+	fi
+	GUEST_SCALE=$(awk -v ns="$_gsns" -v ms="$_gsms" 'BEGIN { k = int(ms * 1e6 / ns); if (k * ns < ms * 1e6) k++
+		print (k < 1 ? 1 : k) }')
+	SCALE_NOTE=$(awk -v ns="$_gsns" -v ms="$_gsms" -v k="$GUEST_SCALE" 'BEGIN {
+		printf "counts x%d (the guest unprofiled: %.1f ms of L1 time, want >= %d ms)", k, ns / 1e6, ms }')
+}
