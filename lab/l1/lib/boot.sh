@@ -55,7 +55,8 @@ reader_outside() {
 # oracle on. The guest itself failing (its kernel panicked, or it hung until --duration, under
 # nested emulation: seen twice in about 12 boots on a loaded host) while exitprof worked (status
 # 0) gets one more boot; the failed boot is named in BOOT_EARLIER and its console kept. exitprof
-# failing never gets a second chance. Sets BOOT_RC (exitprof's status) and BOOT_WALL (L1 s);
+# failing never gets a second chance (BOOT_TRIES=1 on L1's command line: no second boot of the
+# guest either). Sets BOOT_RC (exitprof's status) and BOOT_WALL (L1 s);
 # returns 1 after reporting BOOT_NAME FAIL itself (no poweroff marker, or exitprof failed).
 boot_record() {
 	_boot_try=1 BOOT_EARLIER=""
@@ -76,7 +77,7 @@ boot_record() {
 		echo "LAB-LOG $BOOT_NAME: L1 $_pg, L2 command line: ${L2_APPEND:-default}"
 		echo "LAB-LOG $BOOT_NAME: exitprof record status $BOOT_RC, L1 wall $BOOT_WALL s"
 		sed "s/^/LAB-LOG $BOOT_NAME: /" "$BOOT_DIR/record.err" | grep -v "^LAB-LOG $BOOT_NAME: *\$" | head -n 40
-		if [ $BOOT_RC = 0 ] && ! grep -q 'EXITPROF-L2 poweroff' "$BOOT_DIR/l2.out" && [ $_boot_try -lt 2 ]; then
+		if [ $BOOT_RC = 0 ] && ! grep -q 'EXITPROF-L2 poweroff' "$BOOT_DIR/l2.out" && [ $_boot_try -lt "${BOOT_TRIES:-2}" ]; then
 			_why=$(tr -d '\r' <"$BOOT_DIR/l2.out" | grep -a -m1 -o 'Kernel panic.*' | cut -c1-80)
 			BOOT_EARLIER="boot $_boot_try: L2 did not power off (${_why:-no panic line: stopped at --duration}), console kept in $BOOT_DIR-try$_boot_try-l2.out"
 			cp "$BOOT_DIR/l2.out" "$BOOT_DIR-try$_boot_try-l2.out"
