@@ -17,8 +17,10 @@
 # (bin, vCPU, reason) cells.
 BOOT_DIR=${ART:?lib/result.sh sets ART}/distro
 BOOT_BIN_MS=${DISTRO_BIN_MS:-100}
-BOOT_TIMEOUT=${DISTRO_TIMEOUT:-1500}
+BOOT_TIMEOUT=${DISTRO_TIMEOUT:-900}
 BOOT_NAME=distro-boot
+# One boot: a hung one already costs BOOT_TIMEOUT.
+BOOT_TRIES=${BOOT_TRIES:-1}
 
 # mark_t REGEX: t_ms of the first mark whose label matches REGEX (empty if none).
 mark_t() { awk -F, -v re="$1" 'NR > 1 && $2 ~ re { print $1; exit }' "$BOOT_DIR/marks.csv"; }
