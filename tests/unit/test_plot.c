@@ -202,6 +202,31 @@ static void test_empty(void)
 	plot_data_free(&d);
 }
 
+/* Both ISAs in one file: every name gets its ISA, whole even when both fields are as long as
+ * the CSV reader keeps (CSV_FIELD_MAX - 1 bytes each). */
+static void test_mixed_isa_names(void)
+{
+	char isa[CSV_FIELD_MAX], reason[CSV_FIELD_MAX], want[2 * CSV_FIELD_MAX], csv[512];
+	char err[128] = "";
+	struct plot_data d;
+	FILE *f;
+
+	memset(isa, 'i', sizeof(isa) - 1);
+	isa[sizeof(isa) - 1] = '\0';
+	memset(reason, 'r', sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = '\0';
+	snprintf(csv, sizeof(csv), "%s\r\n0,0,vmx,1,EXTERNAL_INTERRUPT,3,0\r\n0,0,%s,2,%s,5,0\r\n",
+		 tl_csv_header(), isa, reason);
+	f = fmemopen(csv, strlen(csv), "r");
+	CHECK(plot_load_csv(f, &d, err, sizeof(err)) == 0, "%s", err);
+	fclose(f);
+	CHECK_C(d.nseries == 2 && d.total == 8);
+	snprintf(want, sizeof(want), "%s %s", isa, reason);
+	CHECK(d.nseries == 2 && !strcmp(d.series[0].name, want), "got \"%s\"", d.nseries ? d.series[0].name : "");
+	CHECK_C(d.nseries == 2 && !strcmp(d.series[1].name, "vmx EXTERNAL_INTERRUPT"));
+	plot_data_free(&d);
+}
+
 /* The whole command with gnuplot, when it is there: a non-trivial SVG naming the top reason. */
 static void test_render(void)
 {
@@ -243,6 +268,7 @@ int main(void)
 	test_pivot_and_script();
 	test_marks();
 	test_empty();
+	test_mixed_isa_names();
 	test_render();
 	return test_result("test_plot");
 }

@@ -359,7 +359,7 @@ int plot_write_script(FILE *f, const struct plot_data *d, const char *output, co
 
 	fputs("plot ", f);
 	for (size_t s = 0; s < d->nseries; s++) {
-		char title_s[128];
+		char title_s[PLOT_SERIES_NAME_MAX + sizeof(": 18446744073709551615")];
 		snprintf(title_s, sizeof(title_s), "%s: %" PRIu64, d->series[s].name, d->series[s].total);
 		fprintf(f, "$data using 1:%zu:%zu with filledcurves lc rgb '%s' title ", s + 2, s + 3,
 			palette[s % np]);

@@ -7,10 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "csv.h"
+
+/* A series' name: "<reason_name>", or "<ISA> <reason_name>" (two CSV fields, a space, the NUL). */
+#define PLOT_SERIES_NAME_MAX (2 * CSV_FIELD_MAX)
 
 /* One stacked series: a reason (or "other"), its count per bin. */
 struct plot_series {
-	char name[64];
+	char name[PLOT_SERIES_NAME_MAX];
 	uint64_t total;
 	uint64_t *counts; /* [nbins] */
 };
