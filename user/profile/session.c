@@ -135,6 +135,7 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 {
 	enum tp_request req = cfg->tp.request;
 	char why[256] = "";
+	struct tp_btf_support sup = { 0 };
 	bool btf;
 
 	memset(s, 0, sizeof(*s));
@@ -154,7 +155,9 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 			return -1;
 		}
 	}
-	btf = req != TP_REQUEST_CLASSIC && tp_btf_usable(why, sizeof(why));
+	if (req != TP_REQUEST_CLASSIC)
+		sup = tp_btf_probe(why, sizeof(why));
+	btf = sup.usable;
 	if (req == TP_REQUEST_BTF && !btf) {
 		snprintf(err, errlen, "%s=btf, but %s: unset it to use the classic tracepoints", TP_REQUEST_ENV, why);
 		session_close(s);
@@ -162,7 +165,7 @@ int session_open(struct session *s, const struct session_cfg *cfg, char *err, si
 	}
 	/* The cast program where the kernel has the kfunc; should its verifier still refuse it, the
 	 * helper-call one, which reads the same field. */
-	if (btf && tp_btf_cast_usable() && open_flavour(s, cfg, TP_FLAVOUR_BTF, true, err, errlen) == 0)
+	if (sup.cast && open_flavour(s, cfg, TP_FLAVOUR_BTF, true, err, errlen) == 0)
 		goto opened;
 	if (btf && open_flavour(s, cfg, TP_FLAVOUR_BTF, false, err, errlen) == 0)
 		goto opened;

@@ -45,7 +45,7 @@ struct prog_cost {
 	uint64_t recursion_misses; /* runs skipped because another BPF program ran on that CPU */
 };
 
-/* Opens, loads and attaches: the tp_btf programs where tp_btf_usable() and the kernel accept them,
+/* Opens, loads and attaches: the tp_btf programs where tp_btf_probe() and the kernel accept them,
  * else the classic ones (EXITPROF_TRACEPOINTS forces one: tp_flavour.h). On failure: -1, one
  * line in err, and nothing left loaded. */
 int session_open(struct session *s, const struct session_cfg *cfg, char *err, size_t errlen);

@@ -30,45 +30,47 @@ static int has_member(const struct btf *btf, const char *name, const char *membe
 	return 0;
 }
 
-int tp_btf_usable(char *why, size_t len)
+struct tp_btf_support tp_btf_decide(struct btf *vmlinux, unsigned isa,
+				    struct btf *(*load_module)(const char *module, struct btf *vmlinux), char *why,
+				    size_t len)
 {
-	char isa_why[128];
-	unsigned isa = host_kvm_isa(isa_why, sizeof(isa_why));
 	const char *st = isa == EXIT_ISA_VMX ? "vcpu_vmx" : "vcpu_svm";
 	const char *member = isa == EXIT_ISA_VMX ? "exit_reason" : "vmcb";
 	const char *module = isa == EXIT_ISA_VMX ? "kvm_intel" : "kvm_amd";
-	struct btf *vmlinux, *mod;
-	int found;
+	struct tp_btf_support sup = { 0 };
+	struct btf *mod;
+
+	sup.usable = has_member(vmlinux, st, member);
+	if (!sup.usable) {
+		mod = load_module(module, vmlinux); /* /sys/kernel/btf/<module> */
+		sup.usable = mod && has_member(mod, st, member);
+		btf__free(mod);
+	}
+	if (!sup.usable) {
+		snprintf(why, len, "the kernel's BTF (vmlinux, %s) has no struct %s.%s", module, st, member);
+		return sup;
+	}
+	sup.cast = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) >= 0;
+	return sup;
+}
+
+struct tp_btf_support tp_btf_probe(char *why, size_t len)
+{
+	char isa_why[128];
+	unsigned isa = host_kvm_isa(isa_why, sizeof(isa_why));
+	struct tp_btf_support sup = { 0 };
+	struct btf *vmlinux;
 
 	if (isa != EXIT_ISA_VMX && isa != EXIT_ISA_SVM) {
 		snprintf(why, len, "cannot tell whether kvm_intel or kvm_amd runs KVM (%s)", isa_why);
-		return 0;
+		return sup;
 	}
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux) {
 		snprintf(why, len, "no kernel BTF (%s)", strerror(errno));
-		return 0;
+		return sup;
 	}
-	found = has_member(vmlinux, st, member);
-	if (!found) {
-		mod = btf__load_module_btf(module, vmlinux); /* /sys/kernel/btf/<module> */
-		found = mod && has_member(mod, st, member);
-		btf__free(mod);
-	}
+	sup = tp_btf_decide(vmlinux, isa, btf__load_module_btf, why, len);
 	btf__free(vmlinux);
-	if (!found)
-		snprintf(why, len, "the kernel's BTF (vmlinux, %s) has no struct %s.%s", module, st, member);
-	return found;
-}
-
-int tp_btf_cast_usable(void)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int found;
-
-	if (!vmlinux)
-		return 0;
-	found = btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) >= 0;
-	btf__free(vmlinux);
-	return found;
+	return sup;
 }
