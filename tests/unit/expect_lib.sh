@@ -1,5 +1,6 @@
 # Sourced by the CLI tests. Needs: exe (the exitprof binary), tmp (a scratch directory),
-# fails (a counter); runner (optional array: a command that runs exitprof, e.g. setpriv).
+# fail (a function that reports and counts a failure: lib.sh's); runner (optional array: a
+# command that runs exitprof, e.g. setpriv).
 #
 # expect STATUS NEEDLE -- ARGS...: run exitprof ARGS; check the exit status, exactly one line on
 # stderr holding NEEDLE in the form "exitprof: <cause>: <fix>" ("exitprof NAME: ..." for the
@@ -12,10 +13,9 @@ expect() {
 	lines=$(wc -l <"$tmp/err")
 	if [ "$rc" != "$want" ] || [ "$lines" != 1 ] || ! grep -qF -- "$needle" "$tmp/err" ||
 		! grep -q '^exitprof\( [a-z]*\)\?: .*: ' "$tmp/err" || [ -s "$tmp/out" ]; then
-		echo "FAIL: exitprof $* -> status $rc (want $want), $lines stderr line(s), want '$needle':"
+		fail "exitprof $* -> status $rc (want $want), $lines stderr line(s), want '$needle':"
 		sed 's/^/  stderr: /' "$tmp/err"
 		sed 's/^/  stdout: /' "$tmp/out"
-		fails=$((fails + 1))
 	else
 		echo "ok: exitprof $* -> $rc: $(cat "$tmp/err")"
 	fi

@@ -3,12 +3,8 @@
 # added cost against the baseline, its median and range, the per-round ratio to perf kvm stat
 # record, the 2-vCPU mean, the programs' cost per exit; and its refusals, one line each.
 # Usage: test_bench_summarize.sh BENCH/SUMMARIZE
-set -u
+. "$(dirname "$0")/lib.sh"
 exe=$1
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # 1000 CPUIDs per vCPU, times in ns; ns per exit = run / (1000 x vCPUs). Round 1: baseline 40 us
 # per exit (1 vCPU: run 40 ms), 41 us (2 vCPUs: run 82 ms); exitprof 50 and 52; perf-record 80

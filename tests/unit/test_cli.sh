@@ -2,13 +2,9 @@
 # Runs the exitprof binary on every bad input the issue lists and checks, for each: the exit
 # status, exactly one line on stderr that names the cause (and a fix after ": "), nothing on
 # stdout, and that no BPF program is left behind. Usage: test_cli.sh EXITPROF_BINARY
-set -u
+. "$(dirname "$0")/lib.sh"
 exe=$1
 runner=() # a command that runs exitprof, e.g. setpriv to drop root
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 . "$(dirname "$0")/expect_lib.sh"
 
 bpf_progs() { bpftool prog list 2>/dev/null | grep -c 'name handle_kvm_' || true; }
@@ -35,12 +31,12 @@ while [ -e "/proc/$pid" ]; do pid=$((pid - 1)); done
 expect 1 "no process with pid $pid" -- --vm "$pid"
 # A pid that exists but is no KVM process: this shell.
 expect 1 "pid $$ (" -- --vm $$
-grep -q "is not a KVM process" "$tmp/err" || { echo "FAIL: not-KVM message"; fails=$((fails + 1)); }
+grep -q "is not a KVM process" "$tmp/err" || fail "not-KVM message"
 
 # Unwritable outputs (status 1), checked before anything else touches the system.
 expect 1 "--csv /nonexistent-dir-$$/x.csv cannot be created" -- --all --csv "/nonexistent-dir-$$/x.csv"
 expect 1 "--json $tmp is a directory" -- --all --json "$tmp"
-[ ! -e "/nonexistent-dir-$$" ] || { echo "FAIL: created a directory"; fails=$((fails + 1)); }
+[ ! -e "/nonexistent-dir-$$" ] || fail "created a directory"
 
 # Not root and no capabilities (status 1). As root, drop to nobody with setpriv (a real
 # unprivileged process, not a test hook); as a normal user, run directly.
@@ -61,9 +57,9 @@ else
 fi
 
 # --help documents every option, with examples, and exits 0.
-"$exe" --help >"$tmp/help" 2>&1 || { echo "FAIL: --help status"; fails=$((fails + 1)); }
+"$exe" --help >"$tmp/help" 2>&1 || fail "--help status"
 for opt in --vm --all --vcpu --per-vcpu --interval --duration --sort --csv --json EXAMPLES; do
-	grep -q -- "$opt" "$tmp/help" || { echo "FAIL: --help lacks $opt"; fails=$((fails + 1)); }
+	grep -q -- "$opt" "$tmp/help" || fail "--help lacks $opt"
 done
 
 # Unknown options: the one error line too, for every command; abbreviations argp accepts pass.
@@ -82,7 +78,7 @@ expect 2 "--duration '0'" -- --all -ad 0      # in a cluster, then the next word
 
 if [ -n "${before:-}" ]; then
 	after=$(bpf_progs)
-	[ "$after" = "$before" ] || { echo "FAIL: BPF programs before $before, after $after"; fails=$((fails + 1)); }
+	[ "$after" = "$before" ] || fail "BPF programs before $before, after $after"
 fi
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

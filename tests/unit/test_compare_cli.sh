@@ -9,13 +9,9 @@
 # after its first read, so the counts must differ (exit 1, checked in the lab). It is no option
 # of the product; the older spelling's hidden --late-attach still sets it.
 # Usage: test_compare_cli.sh EXITPROF
-set -u
+. "$(dirname "$0")/lib.sh"
 exe=$1
 runner=()
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 . "$(dirname "$0")/expect_lib.sh"
 
 # rejects SPELLING OPTION [VALUE]: status 2 for an option compare does not take.
@@ -54,8 +50,7 @@ expect 2 "$absent" -- compare
 runner=()
 after=$(bpftool prog list 2>/dev/null | grep -c 'name handle_kvm_' || true)
 if [ "$before" != "$after" ]; then
-	echo "FAIL: BPF programs before $before, after $after"
-	fails=$((fails + 1))
+	fail "BPF programs before $before, after $after"
 fi
 [ $fails = 0 ] && echo "test_compare_cli: all checks passed"
 exit $((fails > 0))

@@ -8,12 +8,8 @@
 #     turned into phase marks: the first line of each kind, sorted by time, the kernel's clock
 #     start placed at the multi-user marker's arrival minus the uptime it reports.
 # Usage: test_l2_scripts.sh LAB-DIR
-set -u
+. "$(dirname "$0")/lib.sh"
 lab=$1
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # --- markers, with a reader that prints two rows and exits 3 ---
 mkdir -p "$tmp/bin"

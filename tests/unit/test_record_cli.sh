@@ -5,14 +5,12 @@
 # should (a marker file it would create). Usage: test_record_cli.sh EXITPROF_BINARY
 # The process-handling cases need root and the kvm tracepoints (BPF attaches first); without
 # them they are skipped (and said so).
-set -u
+. "$(dirname "$0")/lib.sh"
 exe=$1
-fails=0 ran_bpf=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+ran_bpf=0
 
 check() { # NAME CONDITION-STATUS DETAIL
-	if [ "$2" = 0 ]; then echo "ok: $1"; else echo "FAIL: $1: $3"; fails=$((fails + 1)); fi
+	if [ "$2" = 0 ]; then echo "ok: $1"; else fail "$1: $3"; fi
 }
 
 runner=()
