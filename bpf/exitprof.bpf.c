@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * exitprof: in-kernel aggregation of KVM VM exits, per (VM, vCPU, ISA, exit reason).
- * kvm:kvm_exit counts the exit and opens it in the vCPU thread's task storage; kvm:kvm_entry
+ * kvm:kvm_exit counts the exit and opens it in the vCPU thread's state; kvm:kvm_entry
  * closes it and adds its exit -> entry time (split into kernel / user space / halted, see
  * exitprof_agg.h) to the same key. No per-event ring buffer: user space reads the maps.
- * The kvm and raw_syscalls tracepoints fire on the vCPU thread itself, so the thread's task
- * storage is touched by that thread only and needs no lock. The sched ones (time_split) also
+ * A thread's state is its entry of the thread_slots array (indexed by its thread id, tagged
+ * with its pid_tgid: an inline array look-up and one cheap helper call), or, when another
+ * thread owns that entry, its task storage (a helper call that costs about three times as
+ * much, measured in the lab: bench/README.md).
+ * The kvm and raw_syscalls tracepoints fire on the vCPU thread itself, so the thread's state
+ * is touched by that thread only and needs no lock. The sched ones (time_split) also
  * touch a thread that is not running: the one switched in, or woken, both under its run queue's
  * lock, which the thread itself must take before it runs again.
  *
@@ -49,6 +53,7 @@ const volatile bool timeline = false;
 const volatile __u64 bin_ns = EXITPROF_DEFAULT_BIN_NS;
 const volatile __u32 nr_slots = EXITPROF_MAX_KEYS;
 const volatile bool time_split = false;
+const volatile __u32 thread_slot_mask = EXITPROF_THREAD_SLOTS - 1;
 /* timeline || time_split, set by user space: the kvm_exit and kvm_entry programs test this one
  * flag and, when it is false, run a copy of their code with both features compiled out, so the
  * default path pays for neither (a test of a flag costs a load even where the verifier knows it). */
@@ -96,7 +101,14 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
-/* Freed by the kernel when the thread exits: no stale entries, no size bound to pick. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EXITPROF_THREAD_SLOTS); /* user space sets thread_slot_mask + 1 */
+	__type(key, __u32);
+	__type(value, struct thread_slot);
+} thread_slots SEC(".maps");
+
+/* The fallback: freed by the kernel when the thread exits, no size bound. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -207,38 +219,55 @@ static __always_inline __u32 timeline_exit(struct vcpu_state *s, const struct ex
 	return 1;
 }
 
-/* The vCPU thread's state (created on kvm_exit), with its tgid filled in once: no helper call
- * per event for it. */
-static __always_inline struct vcpu_state *thread_state(__u64 flags)
+/* The state of a thread (pid_tgid, task; task NULL: the current one): the entry of thread_slots
+ * it owns, else its task storage. create: claim a free entry, or create the task storage. An
+ * entry stays its owner's until the owner exits (handle_sched_process_exit zeroes and frees
+ * it), so a thread's state never moves while it lives, a thread that claims an entry starts
+ * clean, and a later thread with the same ids inherits nothing. */
+static __always_inline struct vcpu_state *state_of(__u64 pid_tgid, struct task_struct *task, bool create)
 {
-	struct vcpu_state *s = bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, flags);
+	__u32 i = (__u32)pid_tgid & thread_slot_mask;
+	struct thread_slot *t = bpf_map_lookup_elem(&thread_slots, &i);
 
-	if (s && !s->tgid)
-		s->tgid = bpf_get_current_pid_tgid() >> 32;
-	return s;
+	if (t) {
+		if (t->owner == pid_tgid)
+			return &t->s;
+		if (create && !t->owner && !__sync_val_compare_and_swap(&t->owner, 0, pid_tgid))
+			return &t->s;
+	}
+	/* The task is looked up only here: a helper call the fast path does not pay. */
+	return bpf_task_storage_get(&vcpu_states, task ? task : bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
 /* The current thread's state if it has one (no creation). */
 static __always_inline struct vcpu_state *current_state(void)
 {
-	return bpf_task_storage_get(&vcpu_states, bpf_get_current_task_btf(), 0, 0);
+	return state_of(bpf_get_current_pid_tgid(), NULL, false);
+}
+
+/* The pid_tgid of a task, as bpf_get_current_pid_tgid() gives it for the current one. */
+static __always_inline __u64 task_pid_tgid(const struct task_struct *task)
+{
+	return (__u64)task->tgid << 32 | (__u32)task->pid;
 }
 
 /* extras: a constant at each call; false compiles the timeline and the split out. */
 static __always_inline void on_exit(__u32 vcpu_id, __u32 isa, __u32 reason, const bool extras)
 {
 	struct exit_key key = { .vcpu_id = vcpu_id, .isa = isa, .reason = reason };
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct vcpu_state *s;
 	struct exit_val *v;
 	__u32 slot, bin = 0, binned = 0;
 	__u64 now;
 
-	s = thread_state(BPF_LOCAL_STORAGE_GET_F_CREATE);
-	key.tgid = s ? s->tgid : bpf_get_current_pid_tgid() >> 32;
+	key.tgid = pid_tgid >> 32;
 	if (!tgid_wanted(key.tgid))
 		return;
 	if (targ_vcpu != EXITPROF_VCPU_ANY && vcpu_id != targ_vcpu)
 		return;
+	s = state_of(pid_tgid, NULL, true);
 	if (isa == EXIT_ISA_VMX)
 		key.reason &= 0xffff; /* basic exit reason; flag bits dropped */
 
@@ -274,16 +303,13 @@ static __always_inline void on_entry(const bool extras)
 	struct vcpu_state *s;
 	struct exit_val *v;
 	__u64 now = bpf_ktime_get_ns();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	s = current_state();
+	s = state_of(pid_tgid, NULL, false);
 	if (!s) {
 		/* The thread's first entry: it starts the VM's timeline if nothing did yet. */
-		if (extras && timeline) {
-			__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-			if (tgid_wanted(tgid))
-				vm_t0(tgid, now);
-		}
+		if (extras && timeline && tgid_wanted(pid_tgid >> 32))
+			vm_t0(pid_tgid >> 32, now);
 		return;
 	}
 	if (!ep_on_entry(s, now, &sample))
@@ -499,9 +525,9 @@ int BPF_PROG(handle_sched_switch_btf, bool preempt, struct task_struct *prev, st
 	__u64 now;
 
 	if (prev && (preempt || prev_state == 0))
-		out = bpf_task_storage_get(&vcpu_states, prev, 0, 0);
+		out = state_of(task_pid_tgid(prev), prev, false);
 	if (next)
-		in = bpf_task_storage_get(&vcpu_states, next, 0, 0);
+		in = state_of(task_pid_tgid(next), next, false);
 	if ((!out || !out->exit_ts) && (!in || !in->runq_ts))
 		return 0;
 	now = bpf_ktime_get_ns();
@@ -521,9 +547,26 @@ int BPF_PROG(handle_sched_wakeup_btf, struct task_struct *p)
 
 	if (!p)
 		return 0;
-	s = bpf_task_storage_get(&vcpu_states, p, 0, 0);
+	s = state_of(task_pid_tgid(p), p, false);
 	if (s && s->exit_ts && !p->on_cpu)
 		ep_runq_wait(s, bpf_ktime_get_ns());
+	return 0;
+}
+
+/* Both flavours: a thread that exits gives back the entry of thread_slots it owns, zeroed before
+ * it is freed (a thread that claims it next starts clean). sched_process_exit runs in the exiting
+ * thread, the only one that uses that entry. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_sched_process_exit, struct task_struct *p)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 i = (__u32)pid_tgid & thread_slot_mask;
+	struct thread_slot *t = bpf_map_lookup_elem(&thread_slots, &i);
+
+	if (t && t->owner == pid_tgid) {
+		__builtin_memset(&t->s, 0, sizeof(t->s));
+		__sync_val_compare_and_swap(&t->owner, pid_tgid, 0);
+	}
 	return 0;
 }
 

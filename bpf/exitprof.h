@@ -13,7 +13,11 @@
  *   vm_start  BPF_MAP_TYPE_HASH         __u32 tgid       -> __u64 t0 (bpf_ktime_get_ns, CLOCK_MONOTONIC)
  *   stats     BPF_MAP_TYPE_PERCPU_ARRAY __u32 (enum exitprof_stat) -> __u64 (sum over CPUs); the
  *             BPF side only counts drops, user space derives EXITS and TIMED from exits
- *   vcpu_states BPF_MAP_TYPE_TASK_STORAGE: per vCPU thread, the exit in flight (struct vcpu_state)
+ *   thread_slots BPF_MAP_TYPE_ARRAY tid & thread_slot_mask -> struct thread_slot: per vCPU
+ *             thread, the exit in flight (struct vcpu_state), in the entry the thread owns (the
+ *             first thread of that index to exit claims it for good)
+ *   vcpu_states BPF_MAP_TYPE_TASK_STORAGE: the same state for a thread whose entry of
+ *             thread_slots another thread owns
  *
  * Read-only globals (obj->rodata->..., set between open and load):
  *   targ_tgid  0 = every VM, else only this process (the VMM's pid)
@@ -21,6 +25,7 @@
  *   timeline   true = fill the timeline map
  *   bin_ns     timeline bin width in ns (default EXITPROF_DEFAULT_BIN_NS)
  *   nr_slots   the size of the exits array (and of exit_slots)
+ *   thread_slot_mask  the size of thread_slots - 1 (a power of two)
  *   time_split true = split user_ns further and measure run-queue waits (the optional
  *              raw_syscalls and sched programs are loaded only then)
  */
@@ -48,6 +53,8 @@
 #define EXITPROF_MAX_VMS 1024
 
 /* Per vCPU thread, the slots of its last keys: a direct-mapped cache of 2^BITS entries. */
+#define EXITPROF_THREAD_SLOTS 4096 /* default size of thread_slots, a power of two */
+
 #define EXITPROF_SLOT_CACHE_BITS 4
 #define EXITPROF_SLOT_CACHE (1u << EXITPROF_SLOT_CACHE_BITS)
 
@@ -133,7 +140,7 @@ struct vcpu_state {
 	__u32 bin;	/* timeline bin of the exit */
 	__u32 binned;	/* 1 if the exit was counted in the timeline */
 	__u32 slot;	/* the exit's slot in exits, 0 = not counted (exits map full) */
-	__u32 tgid;	/* the thread's process (the VM), 0 = not looked up yet */
+	__u32 pad0;
 	__u64 t0;	/* the VM's timeline t0 (vm_start), 0 = not looked up yet */
 	struct slot_cache_ent cache[EXITPROF_SLOT_CACHE];
 	/* time_split only: the user-space round trip in phases (enum ep_phase, exitprof_agg.h) */
@@ -143,6 +150,12 @@ struct vcpu_state {
 	__u32 pad;
 	__u64 runq_ts;		 /* runnable but not running since then, 0 = not waiting */
 	__u64 runq_ns;		 /* closed run-queue wait of this exit */
+};
+
+/* An entry of thread_slots: the state of the thread that owns it. */
+struct thread_slot {
+	__u64 owner; /* the owner's pid_tgid (tgid << 32 | tid), 0 = free */
+	struct vcpu_state s;
 };
 
 #endif /* EXITPROF_H */

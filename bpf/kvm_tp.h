@@ -89,6 +89,8 @@ struct pt_regs {
 /* include/linux/sched.h: on_cpu = the task runs on a CPU now (or is being switched out). */
 struct task_struct {
 	int on_cpu;
+	int pid;
+	int tgid;
 };
 
 /* include/linux/kvm_host.h */

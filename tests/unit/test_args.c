@@ -155,9 +155,29 @@ static void tp_request(void)
 	CHECK(preflight_tp_request("tp", &r, err, sizeof(err)) == -1 && strchr(err, '\n') == NULL, "tp refused: %s", err);
 }
 
+static void thread_slots(void)
+{
+	unsigned n = 7;
+	char err[256] = "";
+	const char *bad_values[] = { "0", "3", "6", "65537", "131072", "-4", "0x10", "4k", " 4", "1e3", "1.0" };
+
+	CHECK(preflight_thread_slots(NULL, &n, err, sizeof(err)) == 0 && n == EXITPROF_THREAD_SLOTS, "unset: default");
+	CHECK(preflight_thread_slots("", &n, err, sizeof(err)) == 0 && n == EXITPROF_THREAD_SLOTS, "empty: default");
+	CHECK(preflight_thread_slots("1", &n, err, sizeof(err)) == 0 && n == 1, "1");
+	CHECK(preflight_thread_slots("1024", &n, err, sizeof(err)) == 0 && n == 1024, "1024");
+	CHECK(preflight_thread_slots("65536", &n, err, sizeof(err)) == 0 && n == 65536, "the largest");
+	for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++) {
+		n = 7;
+		CHECK(preflight_thread_slots(bad_values[i], &n, err, sizeof(err)) == -1 && n == 7 &&
+		      strstr(err, "EXITPROF_THREAD_SLOTS=") == err && strchr(err, '\n') == NULL,
+		      "%s refused with one line: %s", bad_values[i], err);
+	}
+}
+
 int main(void)
 {
 	tp_request();
+	thread_slots();
 	good();
 	bad();
 	numbers();

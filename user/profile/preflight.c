@@ -12,6 +12,8 @@
 #include "preflight.h"
 #include "cli.h"
 #include "exit_isa.h"
+#include "exitprof.h"
+#include "number.h"
 #include "target.h"
 
 #ifndef CAP_PERFMON
@@ -106,11 +108,30 @@ int preflight_tp_request(const char *value, enum tp_request *out, char *err, siz
 	return 0;
 }
 
+int preflight_thread_slots(const char *value, unsigned *out, char *err, size_t errlen)
+{
+	int64_t n;
+
+	if (!value || !*value) {
+		*out = EXITPROF_THREAD_SLOTS;
+		return 0;
+	}
+	if (number_parse_uint(value, THREAD_SLOTS_MAX, &n) || n == 0 || (n & (n - 1))) {
+		snprintf(err, errlen, "%s=%s is not a power of two from 1 to %u: fix it, or unset it (%u)", THREAD_SLOTS_ENV,
+			 value, THREAD_SLOTS_MAX, EXITPROF_THREAD_SLOTS);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
 int preflight_tracepoints(struct tp_avail *avail, char *err, size_t errlen)
 {
 	char dir[128];
 
 	if (preflight_tp_request(getenv(TP_REQUEST_ENV), &avail->request, err, errlen))
+		return -1;
+	if (preflight_thread_slots(getenv(THREAD_SLOTS_ENV), &avail->thread_slots, err, errlen))
 		return -1;
 	if (preflight_tracefs_dir(dir, sizeof(dir), err, errlen))
 		return -1;

@@ -10,12 +10,17 @@
 /* Which kind of tracepoint programs to load (session.c decides what `auto` gets). */
 enum tp_request { TP_REQUEST_AUTO, TP_REQUEST_BTF, TP_REQUEST_CLASSIC };
 #define TP_REQUEST_ENV "EXITPROF_TRACEPOINTS"
+/* The size of the BPF side's per-thread state array (a power of two; threads whose entry another
+ * thread owns fall back to task storage): a tuning and test knob, docs/profiler.md. */
+#define THREAD_SLOTS_ENV "EXITPROF_THREAD_SLOTS"
+#define THREAD_SLOTS_MAX 65536u
 
 struct tp_avail {
 	bool userspace_exit; /* kvm:kvm_userspace_exit: user-space time */
 	bool vcpu_wakeup;    /* kvm:kvm_vcpu_wakeup: halted time */
 	bool split_events;   /* raw_syscalls:sys_enter/sys_exit, sched:sched_switch/sched_wakeup: --time-split */
 	enum tp_request request; /* from EXITPROF_TRACEPOINTS */
+	unsigned thread_slots;	 /* from EXITPROF_THREAD_SLOTS, else EXITPROF_THREAD_SLOTS */
 };
 
 #define PREFLIGHT_OUTPUTS 4 /* the most output files a command has (profile: CSV, JSON, timeline, metrics) */
@@ -47,7 +52,11 @@ int preflight_tracefs_dir(char *dir, size_t len, char *err, size_t errlen);
  * for anything else. */
 int preflight_tp_request(const char *value, enum tp_request *out, char *err, size_t errlen);
 
-/* EXITPROF_TRACEPOINTS must be valid; tracefs (mounted if need be), kvm:kvm_exit and
+/* The value of EXITPROF_THREAD_SLOTS: NULL or "" = the default (EXITPROF_THREAD_SLOTS), else a
+ * power of two from 1 to THREAD_SLOTS_MAX. -1 and one line in err for anything else. */
+int preflight_thread_slots(const char *value, unsigned *out, char *err, size_t errlen);
+
+/* EXITPROF_TRACEPOINTS and EXITPROF_THREAD_SLOTS must be valid; tracefs (mounted if need be), kvm:kvm_exit and
  * kvm:kvm_entry must exist; reports which optional ones do. */
 int preflight_tracepoints(struct tp_avail *avail, char *err, size_t errlen);
 

@@ -63,6 +63,7 @@ static void set_programs(struct exitprof_bpf *obj, const struct tp_avail *tp, en
 	bpf_program__set_autoload(obj->progs.handle_sys_enter, !btf && split);
 	bpf_program__set_autoload(obj->progs.handle_sched_switch_btf, split);
 	bpf_program__set_autoload(obj->progs.handle_sched_wakeup_btf, split);
+	/* handle_sched_process_exit: always (it frees the state of threads that end). */
 }
 
 /* Frees the BPF object (detaching whatever it attached); the stats handle stays. */
@@ -79,6 +80,7 @@ static int open_flavour(struct session *s, const struct session_cfg *cfg, enum t
 			size_t errlen)
 {
 	struct exitprof_bpf *obj;
+	unsigned slots;
 	int e;
 
 	obj = exitprof_bpf__open();
@@ -102,6 +104,10 @@ static int open_flavour(struct session *s, const struct session_cfg *cfg, enum t
 	bpf_map__set_max_entries(obj->maps.timeline_bins,
 				 cfg->timeline ? (cfg->timeline_keys ? cfg->timeline_keys : EXITPROF_MAX_TIMELINE_KEYS) : 1);
 	bpf_map__set_max_entries(obj->maps.vm_start, cfg->timeline ? EXITPROF_MAX_VMS : 1);
+	/* 0: a caller that skipped preflight_tracepoints() */
+	slots = cfg->tp.thread_slots ? cfg->tp.thread_slots : EXITPROF_THREAD_SLOTS;
+	obj->rodata->thread_slot_mask = slots - 1;
+	bpf_map__set_max_entries(obj->maps.thread_slots, slots);
 	obj->rodata->time_split = cfg->time_split;
 	obj->rodata->hot_extras = cfg->timeline || cfg->time_split;
 	set_programs(obj, &cfg->tp, f, cast, cfg->time_split);
