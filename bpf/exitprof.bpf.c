@@ -290,7 +290,9 @@ static __always_inline void on_exit(__u32 vcpu_id, __u32 isa, __u32 reason, cons
 		stat_inc(EXITPROF_STAT_DROP_STATE);
 		return;
 	}
-	ep_on_exit(s, now, &key, slot, bin, binned);
+	ep_on_exit(s, now, slot);
+	if (extras && timeline)
+		ep_on_exit_timeline(s, &key, bin, binned);
 	if (extras && time_split)
 		ep_split_on_exit(s);
 }

@@ -112,15 +112,21 @@ static __always_inline __u32 ep_bin(__u64 now, __u64 t0, __u64 bin_ns)
 /* kvm_exit: open an exit. A previous exit still open (its entry never came, e.g. the thread
  * left KVM_RUN for good and came back much later) is abandoned: it was counted, not timed.
  * slot: where the exit was counted (0 = nowhere), for the entry to add its time to. */
-static __always_inline void ep_on_exit(struct vcpu_state *s, __u64 now, const struct exit_key *key,
-				       __u32 slot, __u32 bin, __u32 binned)
+static __always_inline void ep_on_exit(struct vcpu_state *s, __u64 now, __u32 slot)
 {
 	s->exit_ts = now;
 	s->user_ts = 0;
 	s->user_ns = 0;
 	s->halt_ns = 0;
-	s->key = *key;
 	s->slot = slot;
+}
+
+/* kvm_exit with the timeline on: where the exit was binned, for the entry to add its time to
+ * the same bin (binned 0: it was not). */
+static __always_inline void ep_on_exit_timeline(struct vcpu_state *s, const struct exit_key *key, __u32 bin,
+						__u32 binned)
+{
+	s->key = *key;
 	s->bin = bin;
 	s->binned = binned;
 }
@@ -190,6 +196,14 @@ static __always_inline int ep_on_entry(struct vcpu_state *s, __u64 now, struct e
 	if (!s->exit_ts)
 		return 0;
 	total = now > s->exit_ts ? now - s->exit_ts : 0;
+	out->total_ns = total;
+	s->exit_ts = 0;
+	/* Most exits never leave the kernel nor halt: nothing to split. */
+	if (!(s->user_ts | s->user_ns | s->halt_ns)) {
+		out->user_ns = 0;
+		out->halt_ns = 0;
+		return 1;
+	}
 	user = s->user_ns;
 	if (s->user_ts && now > s->user_ts)
 		user += now - s->user_ts;
@@ -199,10 +213,8 @@ static __always_inline int ep_on_entry(struct vcpu_state *s, __u64 now, struct e
 		halt = total;
 	if (user > total - halt)
 		user = total - halt;
-	out->total_ns = total;
 	out->user_ns = user;
 	out->halt_ns = halt;
-	s->exit_ts = 0;
 	s->user_ts = 0;
 	return 1;
 }

@@ -12,7 +12,8 @@ static const struct exit_key K = { 100, 0, EXIT_ISA_SVM, 0x72 };
 
 static void run_exit(struct vcpu_state *s, uint64_t t_exit)
 {
-	ep_on_exit(s, t_exit, &K, 1, 0, 1);
+	ep_on_exit(s, t_exit, 1);
+	ep_on_exit_timeline(s, &K, 0, 1);
 }
 
 static void test_plain(void)
@@ -174,7 +175,8 @@ static void test_random(void)
 		uint64_t user_start = 0;
 		struct ep_sample o;
 
-		ep_on_exit(s, t_exit, &K, 1, 0, 1);
+		ep_on_exit(s, t_exit, 1);
+		ep_on_exit_timeline(s, &K, 0, 1);
 		agg.count++;
 		ref.count++;
 		int steps = (int)rnd(4);
@@ -289,7 +291,8 @@ static void test_bounded(void)
 /* An exit with the split on, as the BPF program runs it: ep_on_exit + ep_split_on_exit. */
 static void split_exit(struct vcpu_state *s, uint64_t t)
 {
-	ep_on_exit(s, t, &K, 1, 0, 1);
+	ep_on_exit(s, t, 1);
+	ep_on_exit_timeline(s, &K, 0, 1);
 	ep_split_on_exit(s);
 }
 
