@@ -55,15 +55,16 @@ table_counts() {
 		done | sort -n
 }
 
-# profiler_attached PID ERRFILE: exitprof has attached when it says "profiling ..." on stderr
-# (it prints that after attaching), or, should that message change, once it holds at least 2
-# bpf_link/perf_event fds (kvm_exit, kvm_entry) and their number has not grown for 0.5 s.
+# profiler_attached PID ERRFILE [MIN]: exitprof has attached when it says "profiling ..." on
+# stderr (it prints that after attaching), or, should that message change (and for the other
+# tools), once it holds at least MIN (default 2: kvm_exit, kvm_entry) bpf_link/perf_event fds
+# and their number has not grown for 0.5 s.
 profiler_attached() {
-	_last=-1 _stable=0 _i=0
+	_min=${3:-2} _last=-1 _stable=0 _i=0
 	while [ $_i -lt 300 ] && kill -0 "$1" 2>/dev/null; do
 		grep -q '^exitprof: profiling' "$2" 2>/dev/null && return 0
 		_n=$(ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'bpf_link\|perf_event')
-		if [ "$_n" -ge 2 ] && [ "$_n" = "$_last" ]; then
+		if [ "$_n" -ge "$_min" ] && [ "$_n" = "$_last" ]; then
 			_stable=$((_stable + 1))
 			[ $_stable -ge 5 ] && return 0
 		else
