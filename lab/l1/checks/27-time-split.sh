@@ -174,7 +174,7 @@ else
 	run_guest split-off cpuid=100,io=100
 	PROF_ARGS=""
 	_filled=$(tsplit_rows "$GUEST_DIR/exitprof.csv" | awk '$5 != "-" || $6 != "-" || $7 != "-" || $8 != "-"' | wc -l)
-	_progs=$(awk '$2 == "bpf-stats" && $3 ~ /^handle_(sys|sched)_/ { printf "%s ", $3 }' "$GUEST_DIR/exitprof.err")
+	_progs=$(awk '$2 == "bpf-stats" && $3 ~ /^handle_(sys_(enter|exit)|sched_(switch|wakeup))/ { printf "%s ", $3 }' "$GUEST_DIR/exitprof.err")
 	if [ "$GUEST_RC" != 0 ] || [ "$PROF_RC" != 0 ] || [ ! -s "$GUEST_DIR/exitprof.csv" ]; then
 		result split-off FAIL "guest status $GUEST_RC, exitprof status $PROF_RC: $(head -c 300 "$GUEST_DIR/exitprof.err" | tr '\n' ' ')"
 	elif [ "$_filled" != 0 ] || [ -n "$_progs" ]; then
