@@ -8,7 +8,8 @@
 #   timeline-vm           exitprof --vm PID --timeline on a micro-guest with a known exit mix: the
 #                         timeline's per-reason counts == exitprof's summary, and == the counts the
 #                         guest controls (CPUID, IO, MSR)
-# Artefacts in $ART/boot: boot.csv, console.csv, summary.csv, marks.csv, hist-*.txt, *.err.
+# Artefacts in $ART/boot: boot.csv, console.csv, summary.csv, marks.csv, hist-*.txt, *.err;
+# without a share (Bochs) they come back over the console (art_ship, lib/result.sh).
 # The host draws the plot (gnuplot is not in L1): exitprof plot boot.csv -o boot.svg --marks marks.csv
 BOOT_DIR=${ART:?lib/result.sh sets ART}/boot
 BOOT_BIN_MS=${BOOT_BIN_MS:-10}
@@ -81,4 +82,5 @@ timeline_vm() {
 }
 
 boot_timeline
+art_ship "$BOOT_DIR" # no share (Bochs): the host gets the timeline over the console
 timeline_vm

@@ -51,6 +51,13 @@ reader_outside() {
 			printf "%s(%s):reader=%d,bpf=[%d,%d] ", nm[r], r, rd[r], lo[r], hi[r] }' "$1" "$2" "$3"
 }
 
+# The boot's exits in more detail than per reason, kept for reading the boot (nothing checks it):
+# keys are the kvm_exit tracepoint's info1 (VMX: the exit qualification; SVM: EXITINFO1; on both
+# an I/O exit's port is in bits 31:16) and intr_info (VMX: the vector of an external interrupt
+# in bits 7:0). Saved as hist-detail.txt (with the oracle's histogram). Appended (>>): opening the
+# trigger file with O_TRUNC (>) removes every trigger of the event, the oracle's too.
+HIST_DETAIL='hist:keys=exit_reason,info1,intr_info:vals=hitcount:sort=hitcount.descending:size=8192'
+
 # boot_record VMM-COMMAND...: boots the guest under exitprof record --boot with the tracefs hist
 # oracle on. The guest itself failing (its kernel panicked, or it hung until --duration, under
 # nested emulation: seen twice in about 12 boots on a loaded host) while exitprof worked (status
@@ -64,12 +71,16 @@ boot_record() {
 		rm -rf "$BOOT_DIR"
 		mkdir -p "$BOOT_DIR"
 		hist_start || { result "$BOOT_NAME" FAIL "cannot set the tracefs hist triggers"; return 1; }
+		echo "$HIST_DETAIL" >>"$KVM_EXIT/trigger" 2>/dev/null || echo "LAB-LOG $BOOT_NAME: no detail histogram (kvm_exit lacks info1/intr_info?)"
 		_t0=$(cut -d' ' -f1 /proc/uptime)
 		exitprof record --boot -o "$BOOT_DIR/boot.csv" --bin "$BOOT_BIN_MS" --console "$BOOT_DIR/console.csv" \
 			--csv "$BOOT_DIR/summary.csv" --duration "$BOOT_TIMEOUT" -- "$@" \
 			>"$BOOT_DIR/l2.out" 2>"$BOOT_DIR/record.err"
 		BOOT_RC=$?
 		_t1=$(cut -d' ' -f1 /proc/uptime)
+		# (The hist file shows every trigger's histogram: this one holds both, so it goes first.)
+		cat "$KVM_EXIT/hist" >"$BOOT_DIR/hist-detail.txt" 2>/dev/null
+		echo "!$HIST_DETAIL" >>"$KVM_EXIT/trigger" 2>/dev/null
 		hist_stop "$BOOT_DIR"
 		BOOT_WALL=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", b - a }')
 		if [ "$LAB_ISA" = vmx ]; then _pg="kvm_intel ept=$(cat /sys/module/kvm_intel/parameters/ept 2>/dev/null)"

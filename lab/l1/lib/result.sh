@@ -6,6 +6,19 @@
 # share when lab/run mounted one, else they stay in L1's tmpfs.
 ART=${LAB_ART:-/tmp/lab}
 mkdir -p "$ART"
+
+# art_ship DIR: without a share (Bochs has no virtio-9p) the artefacts in DIR (a directory under
+# ART) come back over the console: a gzipped tar of it in base64, one "LAB-FILE <rel> <chunk>"
+# line each, then "LAB-FILE-END <rel> md5=<md5 of the tar.gz> bytes=<its size>". lab/run unpacks
+# it into its share directory, where it would have been with 9p. With a share: nothing to do.
+art_ship() {
+	[ -z "${LAB_ART:-}" ] && [ -d "$1" ] || return 0
+	_rel=${1#"$ART"/}
+	tar -C "$ART" -czf /tmp/art-ship.tgz "$_rel" || return 0
+	base64 /tmp/art-ship.tgz | sed "s|^|LAB-FILE $_rel |"
+	echo "LAB-FILE-END $_rel md5=$(md5sum </tmp/art-ship.tgz | cut -d' ' -f1) bytes=$(wc -c </tmp/art-ship.tgz)"
+	rm -f /tmp/art-ship.tgz
+}
 LAB_NRESULTS=0
 
 result() { # name status detail... (LAB_PREFIX names a second pass, e.g. swapped-)
