@@ -141,8 +141,12 @@ kvm_stats_halt() {
 		result kvm-stats-halt SKIP "no L2 piece in this initramfs (lab/run --l2 adds it)"
 		return
 	fi
-	mkfifo "$_d/stdin" || { result kvm-stats-halt FAIL "mkfifo failed"; return; }
-	exec 7<>"$_d/stdin"
+	# The FIFO in L1's own tmpfs: $ART is the host's share (9p), which makes no FIFOs.
+	_fifo=/tmp/kvm-stats-halt.stdin
+	mkdir -p /tmp
+	rm -f "$_fifo"
+	mkfifo "$_fifo" || { result kvm-stats-halt FAIL "mkfifo $_fifo failed"; return; }
+	exec 7<>"$_fifo"
 	L2_APPEND="console=ttyS0 quiet panic=-1 exitprof_idle" /l2/boot-l2 <&7 >"$_d/l2.out" 2>"$_d/l2.err" &
 	_q=$!
 	_fail=""
@@ -165,6 +169,7 @@ kvm_stats_halt() {
 	echo go >&7
 	wait_pid $_q 120 >/dev/null
 	exec 7>&-
+	rm -f "$_fifo"
 	sed "s/^/LAB-LOG kvm-stats-halt: /" "$_d/compare.out" "$_d/compare.err" | head -n 40
 	if [ -n "$_fail" ]; then
 		result kvm-stats-halt FAIL "$_fail"
