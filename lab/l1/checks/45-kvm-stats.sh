@@ -180,7 +180,8 @@ kvm_stats_halt() {
 	_t=$(awk '$1 == "halt_wait+poll_ns" { print $3, $4, $5, $6 }' "$_d/compare.out")
 	set -- $_h
 	_halts=${1:-0}
-	_detail="halt_exits $1 (BPF $2..$3); halted ns KVM $(echo "$_t" | awk '{ printf "%s, BPF %s..%s: KVM - BPF_HI %d ns (%.4f%%)", $1, $2, $3, $1 - $3, $3 > 0 ? 100 * ($1 - $3) / $3 : 0 }'); $(grep 'compared (' "$_d/compare.out")"
+	_detail="halt_exits $1 (BPF $2..$3); halted ns KVM $(echo "$_t" | awk '{ d = $1 - $3; p = 0; if ($3 > 0) p = 100 * d / $3
+		printf "%s, BPF %s..%s: KVM - BPF_HI %.0f ns (%.4f%%)", $1, $2, $3, d, p }'); $(grep 'compared (' "$_d/compare.out")"
 	if [ "$_rc" != 0 ]; then
 		result kvm-stats-halt FAIL "compare exit $_rc (want 0): $_detail; $(grep DIFFERS "$_d/compare.out" | tr '\n' ' ' | head -c 200)"
 	elif [ "$_halts" -lt 10 ] || [ "$(echo "$_t" | awk '{ print ($1 > 0) }')" != 1 ]; then
