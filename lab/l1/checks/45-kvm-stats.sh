@@ -8,6 +8,13 @@
 #                    --three-way, kvm.exit_stats=1: exit 0, and in each bucket tied to a reason the
 #                    guest controls, PATCH == BPF == KVM == the guest's own count, each one number.
 #                    Without the patch: SKIP, once --three-way has exited 2 naming --kvm-stats.
+#   kvm-stats-halt   (with the L2 piece, lab/run --l2) a vCPU that really halts: the lab's L2
+#                    Linux, idle at its /init (exitprof_idle, lab/l2/init), halts in HLT and is
+#                    woken by its timer; compare --kvm-stats over KS_HALT_WINDOW_S seconds of
+#                    that: exit 0, at least 10 HLT exits, and KVM's halted time (halt_wait_ns +
+#                    halt_poll_success_ns + halt_poll_fail_ns) against exitprof's (the lengths
+#                    kvm:kvm_vcpu_wakeup reports) inside compare's bracket and tolerance
+#                    (docs/kvm-stats.md, "Halted time"). SKIP without the L2 piece.
 # The guest holds its VM after its run (mixguest --hold): KVM's statistics go with the VM, so
 # the window must end while it exists. It is quiet at both reads, so the comparison is exact.
 KS_PARAM=/sys/module/kvm/parameters/exit_stats
@@ -121,6 +128,69 @@ kvm_stats_three_absent() {
 	fi
 }
 
+# kvm_stats_halt: the L2 Linux idle at /init, its halts inside one compare --kvm-stats window.
+# QEMU's stdin is a FIFO this shell holds open (read-write: opening it never waits): a line
+# written to it after the window ends /init's wait, and the guest reboots (QEMU exits). The
+# window closes while the guest still idles, so its VM (and KVM's statistics) still exist.
+KS_HALT_WINDOW_S=${KS_HALT_WINDOW_S:-5}
+kvm_stats_halt() {
+	_d=$ART/kvm-stats-halt
+	rm -rf "$_d"
+	mkdir -p "$_d"
+	if [ ! -x /l2/boot-l2 ]; then
+		result kvm-stats-halt SKIP "no L2 piece in this initramfs (lab/run --l2 adds it)"
+		return
+	fi
+	# The FIFO in L1's own tmpfs: $ART is the host's share (9p), which makes no FIFOs.
+	_fifo=/tmp/kvm-stats-halt.stdin
+	mkdir -p /tmp
+	rm -f "$_fifo"
+	mkfifo "$_fifo" || { result kvm-stats-halt FAIL "mkfifo $_fifo failed"; return; }
+	exec 7<>"$_fifo"
+	L2_APPEND="console=ttyS0 quiet panic=-1 exitprof_idle" /l2/boot-l2 <&7 >"$_d/l2.out" 2>"$_d/l2.err" &
+	_q=$!
+	_fail=""
+	if ! wait_for_line "$_d/l2.out" 'EXITPROF-L2 idle' 300 $_q; then
+		_fail="the L2 guest did not reach its idle /init: $(tail -c 200 "$_d/l2.out" "$_d/l2.err" | tr -d '\r' | tr '\n' ' ')"
+	else
+		exitprof compare --kvm-stats --vm $_q --duration 600 >"$_d/compare.out" 2>"$_d/compare.err" &
+		_c=$!
+		if ! wait_for_line "$_d/compare.err" 'window open' 120 $_c; then
+			wait $_c
+			_fail="compare exit $? before the window opened: $(tr '\n' ' ' <"$_d/compare.err" | head -c 300)"
+		else
+			sleep "$KS_HALT_WINDOW_S"
+			kill -INT $_c
+			wait_pid $_c 120
+			_rc=$?
+			kill -0 $_q 2>/dev/null || _fail="the guest ended inside the window"
+		fi
+	fi
+	echo go >&7
+	wait_pid $_q 120 >/dev/null
+	exec 7>&-
+	rm -f "$_fifo"
+	sed "s/^/LAB-LOG kvm-stats-halt: /" "$_d/compare.out" "$_d/compare.err" | head -n 40
+	if [ -n "$_fail" ]; then
+		result kvm-stats-halt FAIL "$_fail"
+		return
+	fi
+	# Rows "STAT REASON KVM BPF_LO BPF_HI VERDICT ...".
+	_h=$(awk '$1 == "halt_exits" { print $3, $4, $5 }' "$_d/compare.out")
+	_t=$(awk '$1 == "halt_wait+poll_ns" { print $3, $4, $5, $6 }' "$_d/compare.out")
+	set -- $_h
+	_halts=${1:-0}
+	_detail="halt_exits $1 (BPF $2..$3); halted ns KVM $(echo "$_t" | awk '{ d = $1 - $3; p = 0; if ($3 > 0) p = 100 * d / $3
+		printf "%s, BPF %s..%s: KVM - BPF_HI %.0f ns (%.4f%%)", $1, $2, $3, d, p }'); $(grep 'compared (' "$_d/compare.out")"
+	if [ "$_rc" != 0 ]; then
+		result kvm-stats-halt FAIL "compare exit $_rc (want 0): $_detail; $(grep DIFFERS "$_d/compare.out" | tr '\n' ' ' | head -c 200)"
+	elif [ "$_halts" -lt 10 ] || [ "$(echo "$_t" | awk '{ print ($1 > 0) }')" != 1 ]; then
+		result kvm-stats-halt FAIL "the guest did not halt as meant (want >= 10 HLT exits and a halted time): $_detail"
+	else
+		result kvm-stats-halt PASS "${KS_HALT_WINDOW_S} s window over the idle L2 Linux: $_detail"
+	fi
+}
+
 if ! have mixguest || ! have exitprof; then
 	result kvm-stats SKIP "mixguest or exitprof not in the initramfs"
 else
@@ -134,4 +204,5 @@ else
 	else
 		kvm_stats_three_absent
 	fi
+	kvm_stats_halt
 fi

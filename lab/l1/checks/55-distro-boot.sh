@@ -5,8 +5,11 @@
 #   distro-boot        the guest reached multi-user.target (exitprof-boot-done.service's marker)
 #                      and powered off: its exits, the L2 kernel's clock start and each main phase
 #   distro-phases      the console marks (lab/l2/distro/marks) show the whole boot, in order:
-#                      kernel clock 0, initramfs, systemd as PID 1, sysinit.target, basic.target,
-#                      multi-user.target, exitprof-boot-done, poweroff, the kernel's Power down
+#                      the firmware's first line and its "Booting from ROM" (SeaBIOS's log on
+#                      QEMU's debugcon; not required with DISTRO_DEBUGCON=0), kernel clock 0,
+#                      initramfs, systemd as PID 1, sysinit.target, basic.target,
+#                      multi-user.target, the login prompt, exitprof-boot-done, poweroff, the
+#                      kernel's Power down
 #   distro-timeline-vs-summary, distro-timeline-vs-hist, distro-reader-absent,
 #   distro-timeline-vs-leaves, distro-reader-vs-bpf: the timeline against the other counters
 #                      (lab/l1/lib/boot.sh), with exitprof-cpuid run by exitprof-boot-done.service
@@ -50,7 +53,8 @@ distro_boot() {
 	_cyc=$(awk -v n="$_ns" -v k="$_khz" 'BEGIN { if (k > 0) printf "%.0f", n * k / 1e6; else print "?" }')
 	_leaf=$(tr -d '\r' <"$BOOT_DIR/l2.out" | sed -n 's/.*EXITPROF-L2 cpuid total,total,valid,\([0-9]*\),\([0-9]*\).*/\1 exits, \2 cycles/p' | head -n 1)
 	_at=""
-	for _m in 'kernel clock 0' '^initramfs' '^systemd' 'multi-user.target' '^exitprof-boot-done' '^poweroff' 'Power down'; do
+	for _m in '^firmware: Booting from ROM' 'kernel clock 0' '^initramfs' '^systemd' 'multi-user.target' 'login prompt' \
+		'^exitprof-boot-done' '^poweroff' 'Power down'; do
 		_t=$(mark_t "$_m")
 		[ -n "$_t" ] && _at="$_at$(awk -F, -v re="$_m" 'NR > 1 && $2 ~ re { print $2; exit }' "$BOOT_DIR/marks.csv") at $_t ms ($(cum_before "$_t") exits before), "
 	done
@@ -58,9 +62,11 @@ distro_boot() {
 	result distro-boot PASS "Debian 12 booted to multi-user and powered off: $BOOT_TOTAL exits over $_last ms from the first VM-entry (L1 wall $BOOT_WALL s); exit->entry time $(awk -v n="$_ns" 'BEGIN { printf "%.3f", n / 1e9 }') s = $_cyc cycles at L1's $_khz kHz TSC; ${_leaf:+the patch's counters inside L2 at multi-user: $_leaf; }${_at%, }; $(sort -k2,2nr "$BOOT_DIR/timeline.counts" | awk '{ printf "%s=%s ", $3, $2 }')${_warn:+; $_warn}${BOOT_EARLIER:+; repeated, earlier: $BOOT_EARLIER}"
 
 	# The marks in boot order; each must be there and later than the one before.
-	_prev=-1 _miss="" _order=""
-	for _m in 'kernel clock 0' '^initramfs' '^systemd: PID 1' 'target sysinit.target' 'target basic.target' \
-		'target multi-user.target' '^exitprof-boot-done' '^poweroff requested' 'Power down'; do
+	_prev=-1 _miss="" _order="" _fw=""
+	[ "${DISTRO_DEBUGCON:-1}" = 0 ] || _fw="'^firmware: SeaBIOS' '^firmware: Booting from ROM'"
+	eval "set -- $_fw 'kernel clock 0' '^initramfs' '^systemd: PID 1' 'target sysinit.target' 'target basic.target' \
+		'target multi-user.target' 'login prompt' '^exitprof-boot-done' '^poweroff requested' 'Power down'"
+	for _m in "$@"; do
 		_t=$(mark_t "$_m")
 		if [ -z "$_t" ]; then
 			_miss="$_miss '$_m'"
