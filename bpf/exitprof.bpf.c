@@ -222,8 +222,9 @@ static __always_inline __u32 timeline_exit(struct vcpu_state *s, const struct ex
 /* The state of a thread (pid_tgid, task; task NULL: the current one): the entry of thread_slots
  * it owns, else its task storage. create: claim a free entry, or create the task storage. An
  * entry stays its owner's until the owner exits (handle_sched_process_exit zeroes and frees
- * it), so a thread's state never moves while it lives, a thread that claims an entry starts
- * clean, and a later thread with the same ids inherits nothing. */
+ * it), so a thread that claims an entry starts clean and a later thread with the same ids
+ * inherits nothing. A thread's state moves only at an exit (which opens a fresh exit anyway):
+ * from task storage into its entry, once the entry's owner has ended and freed it. */
 static __always_inline struct vcpu_state *state_of(__u64 pid_tgid, struct task_struct *task, bool create)
 {
 	__u32 i = (__u32)pid_tgid & thread_slot_mask;
