@@ -5,9 +5,9 @@
  * closes it and adds its exit -> entry time (split into kernel / user space / halted, see
  * exitprof_agg.h) to the same key. No per-event ring buffer: user space reads the maps.
  * A thread's state is its entry of the thread_slots array (indexed by its thread id, tagged
- * with its pid_tgid: an inline array look-up and one cheap helper call), or, when another
- * thread owns that entry, its task storage (a helper call that costs about three times as
- * much, measured in the lab: bench/README.md).
+ * with its pid_tgid: an array look-up the verifier inlines, and bpf_get_current_pid_tgid(), 10
+ * instructions), or, when another thread owns that entry, its task storage (a helper call of
+ * about 150 instructions in the lab: docs/profiler.md).
  * The kvm and raw_syscalls tracepoints fire on the vCPU thread itself, so the thread's state
  * is touched by that thread only and needs no lock. The sched ones (time_split) also
  * touch a thread that is not running: the one switched in, or woken, both under its run queue's
