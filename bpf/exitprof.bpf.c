@@ -219,6 +219,14 @@ static __always_inline __u32 timeline_exit(struct vcpu_state *s, const struct ex
 	return 1;
 }
 
+/* The entry of thread_slots for the thread pid_tgid, whoever owns it. */
+static __always_inline struct thread_slot *thread_slot_of(__u64 pid_tgid)
+{
+	__u32 i = (__u32)pid_tgid & thread_slot_mask;
+
+	return bpf_map_lookup_elem(&thread_slots, &i);
+}
+
 /* The state of a thread (pid_tgid, task; task NULL: the current one): the entry of thread_slots
  * it owns, else its task storage. create: claim a free entry, or create the task storage. An
  * entry stays its owner's until the owner exits (handle_sched_process_exit zeroes and frees
@@ -227,8 +235,7 @@ static __always_inline __u32 timeline_exit(struct vcpu_state *s, const struct ex
  * from task storage into its entry, once the entry's owner has ended and freed it. */
 static __always_inline struct vcpu_state *state_of(__u64 pid_tgid, struct task_struct *task, bool create)
 {
-	__u32 i = (__u32)pid_tgid & thread_slot_mask;
-	struct thread_slot *t = bpf_map_lookup_elem(&thread_slots, &i);
+	struct thread_slot *t = thread_slot_of(pid_tgid);
 
 	if (t) {
 		if (t->owner == pid_tgid)
@@ -563,8 +570,7 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_sched_process_exit, struct task_struct *p)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 i = (__u32)pid_tgid & thread_slot_mask;
-	struct thread_slot *t = bpf_map_lookup_elem(&thread_slots, &i);
+	struct thread_slot *t = thread_slot_of(pid_tgid);
 
 	if (t && t->owner == pid_tgid) {
 		__builtin_memset(&t->s, 0, sizeof(t->s));
