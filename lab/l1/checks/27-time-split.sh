@@ -40,6 +40,9 @@
 #   split-off      without --time-split: the four split columns are empty and none of the split
 #                  programs is loaded (--bpf-stats lists the loaded ones)
 
+# The programs only --time-split loads (bpf_stat finds their _btf twins too).
+TSPLIT_PROGS="handle_sys_exit handle_sys_enter handle_sched_switch handle_sched_wakeup"
+
 # tsplit_rows CSV: per "total" row, "vcpu reason timed user_ns exit_path_ns vmm_ns entry_path_ns
 # runq_ns" (empty fields as "-").
 tsplit_rows() {
@@ -59,7 +62,7 @@ tsplit_adds() {
 		$2 == io && !($5 > 0 && $6 > 0 && $7 > 0) { printf "vCPU %s io: a part is 0 (%s/%s/%s); ", $1, $5, $6, $7 }
 		$2 == io { n++ } END { if (!n) printf "no io row; " }' "$GUEST_DIR/split.rows")
 	grep -q ' EXIT-PATH  VMM-USER ENTRY-PATH      RUNQ$' "$GUEST_DIR/exitprof.out" || _bad="$_bad the table has no split columns;"
-	for _p in handle_sys_exit handle_sys_enter handle_sched_switch handle_sched_wakeup; do
+	for _p in $TSPLIT_PROGS; do
 		[ -n "$(bpf_stat "$GUEST_DIR/exitprof.err" $_p runs)" ] || _bad="$_bad $_p not loaded;"
 	done
 	if [ -n "$_bad" ]; then
@@ -174,7 +177,7 @@ else
 	run_guest split-off cpuid=100,io=100
 	PROF_ARGS=""
 	_filled=$(tsplit_rows "$GUEST_DIR/exitprof.csv" | awk '$5 != "-" || $6 != "-" || $7 != "-" || $8 != "-"' | wc -l)
-	_progs=$(awk '$2 == "bpf-stats" && $3 ~ /^handle_(sys_(enter|exit)|sched_(switch|wakeup))/ { printf "%s ", $3 }' "$GUEST_DIR/exitprof.err")
+	_progs=$(for _p in $TSPLIT_PROGS; do [ -z "$(bpf_stat "$GUEST_DIR/exitprof.err" $_p runs)" ] || printf '%s ' $_p; done)
 	if [ "$GUEST_RC" != 0 ] || [ "$PROF_RC" != 0 ] || [ ! -s "$GUEST_DIR/exitprof.csv" ]; then
 		result split-off FAIL "guest status $GUEST_RC, exitprof status $PROF_RC: $(head -c 300 "$GUEST_DIR/exitprof.err" | tr '\n' ' ')"
 	elif [ "$_filled" != 0 ] || [ -n "$_progs" ]; then
