@@ -147,11 +147,24 @@ kvm_stats_halt() {
 	rm -f "$_fifo"
 	mkfifo "$_fifo" || { result kvm-stats-halt FAIL "mkfifo $_fifo failed"; return; }
 	exec 7<>"$_fifo"
-	L2_APPEND="console=ttyS0 quiet panic=-1 exitprof_idle" /l2/boot-l2 <&7 >"$_d/l2.out" 2>"$_d/l2.err" &
-	_q=$!
+	# The L2 boot reaches its idle /init within seconds; with L1 on two CPUs, QEMU's TCG now and
+	# then re-delivers an interrupt injected into L2 and the L2 kernel hangs in its boot
+	# (docs/boot-analysis.md). A boot that has not reached /init in 60 s is killed and booted
+	# again, at most 3 boots; what the window compares is the same for any of them.
+	_boot=1 _hung=""
+	while :; do
+		L2_APPEND="console=ttyS0 quiet panic=-1 exitprof_idle" /l2/boot-l2 <&7 >"$_d/l2.out" 2>"$_d/l2.err" &
+		_q=$!
+		wait_for_line "$_d/l2.out" 'EXITPROF-L2 idle' 60 $_q && break
+		_hung="$_hung boot $_boot: $(tail -c 120 "$_d/l2.out" | tr -d '\r' | tr '\n' ' ');"
+		kill -9 $_q 2>/dev/null
+		wait $_q 2>/dev/null
+		[ $_boot -lt 3 ] || break
+		_boot=$((_boot + 1))
+	done
 	_fail=""
-	if ! wait_for_line "$_d/l2.out" 'EXITPROF-L2 idle' 300 $_q; then
-		_fail="the L2 guest did not reach its idle /init: $(tail -c 200 "$_d/l2.out" "$_d/l2.err" | tr -d '\r' | tr '\n' ' ')"
+	if ! grep -q 'EXITPROF-L2 idle' "$_d/l2.out"; then
+		_fail="the L2 guest did not reach its idle /init in $_boot boots:$_hung $(tail -c 200 "$_d/l2.err" | tr -d '\r' | tr '\n' ' ')"
 	else
 		exitprof compare --kvm-stats --vm $_q --duration 600 >"$_d/compare.out" 2>"$_d/compare.err" &
 		_c=$!
@@ -187,7 +200,7 @@ kvm_stats_halt() {
 	elif [ "$_halts" -lt 10 ] || [ "$(echo "$_t" | awk '{ print ($1 > 0) }')" != 1 ]; then
 		result kvm-stats-halt FAIL "the guest did not halt as meant (want >= 10 HLT exits and a halted time): $_detail"
 	else
-		result kvm-stats-halt PASS "${KS_HALT_WINDOW_S} s window over the idle L2 Linux: $_detail"
+		result kvm-stats-halt PASS "${KS_HALT_WINDOW_S} s window over the idle L2 Linux: $_detail${_hung:+; L2 booted again after a hung boot:$_hung}"
 	fi
 }
 
